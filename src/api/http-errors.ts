@@ -1,0 +1,93 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { z } from 'zod';
+import { DomainError, ERROR_CODES, ValidationError, type ErrorCode, type FieldIssue } from '../domain/errors';
+import type { Logger } from '../platform/logger';
+
+/** The one error format of the API: `{"error":{"code","message","details"}}`. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  UNAUTHORIZED: 401,
+  NOT_FOUND: 404,
+  VERSION_CONFLICT: 409,
+  ALREADY_EXISTS: 409,
+  INVALID_STATE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+};
+
+export function httpStatusFor(code: ErrorCode): number {
+  return STATUS_BY_CODE[code];
+}
+
+/** Turns zod issues into field issues with dotted paths under `prefix`. */
+export function fieldIssues(error: z.ZodError, prefix?: string): FieldIssue[] {
+  return error.issues.map((i) => {
+    const path = [prefix, ...i.path.map(String)].filter((p) => p !== undefined && p !== '').join('.');
+    let message = i.message;
+    if (i.code === 'unrecognized_keys') message = `unknown field(s): ${i.keys.join(', ')}`;
+    return { field: path || '(body)', message };
+  });
+}
+
+/** Parses `value` with `schema` or throws a ValidationError naming every offending field. */
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = fieldIssues(result.error, prefix);
+  const summary = issues
+    .slice(0, 5)
+    .map((i) => `${i.field}: ${i.message}`)
+    .join('; ');
+  throw new ValidationError(`Invalid request: ${summary}`, issues);
+}
+
+export const notFoundRoute: RequestHandler = (req, res) => {
+  const body: ErrorBody = { error: { code: ERROR_CODES.NOT_FOUND, message: `No route for ${req.method} ${req.path}` } };
+  res.status(404).json(body);
+};
+
+interface BodyParserError extends Error {
+  type?: string;
+  status?: number;
+  limit?: number;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    let status: number;
+    let body: ErrorBody;
+    if (err instanceof DomainError) {
+      status = httpStatusFor(err.code);
+      body = { error: { code: err.code, message: err.message, details: err.details } };
+    } else if (isBodyParserError(err)) {
+      if (err.type === 'entity.too.large') {
+        status = 413;
+        body = { error: { code: ERROR_CODES.PAYLOAD_TOO_LARGE, message: `Request body is larger than ${err.limit} bytes` } };
+      } else if (err.type === 'entity.parse.failed') {
+        status = 400;
+        body = { error: { code: ERROR_CODES.MALFORMED_JSON, message: `Request body is not valid JSON: ${err.message}` } };
+      } else if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
+        status = 415;
+        body = { error: { code: ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, message: err.message } };
+      } else {
+        status = err.status && err.status >= 400 && err.status < 500 ? err.status : 400;
+        body = { error: { code: ERROR_CODES.VALIDATION_FAILED, message: err.message } };
+      }
+    } else {
+      status = 500;
+      body = { error: { code: 'INTERNAL', message: 'Internal error; see the service log' } };
+      logger.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    }
+    if (res.headersSent) return;
+    res.status(status).json(body);
+  };
+}
+
+function isBodyParserError(err: unknown): err is BodyParserError {
+  return err instanceof Error && typeof (err as BodyParserError).type === 'string' && 'status' in err;
+}

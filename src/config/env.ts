@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/**
+ * Every setting of the service, read from the environment once at start-up.
+ * A bad value stops start-up with a message naming the variable.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalUrl = z.string().url().optional();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().min(1).default('.data'),
+
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(3000),
+  PUBLIC_BASE_URL: optionalUrl,
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+
+  DATABASE_URL: z.string().url().optional(),
+  EMBEDDED_POSTGRES_PORT: port.default(5433),
+
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('bill-sync'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  TEMPORAL_UI_URL: optionalUrl,
+
+  M3TER_WEBHOOK_API_KEY: z.string().min(1).optional(),
+  M3TER_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+
+  QBO_CLIENT_ID: z.string().min(1).optional(),
+  QBO_CLIENT_SECRET: z.string().min(1).optional(),
+  QBO_REDIRECT_URI: optionalUrl,
+  QBO_API_BASE_URL: optionalUrl,
+  QBO_SANDBOX_API_BASE_URL: optionalUrl,
+  QBO_AUTHORIZE_URL: optionalUrl,
+  QBO_TOKEN_URL: optionalUrl,
+  QBO_REVOKE_URL: optionalUrl,
+  QBO_APP_BASE_URL: optionalUrl,
+  QBO_EMULATOR: bool.optional(),
+  EMULATOR_PORT: port.default(4010),
+
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+    .optional(),
+
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().min(3).default('QuickBooks sync <no-reply@localhost>'),
+
+  WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(50),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment; empty strings count as unset. Throws ConfigError naming every bad variable. */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
+  const cleaned: Record<string, string> = {};
+  for (const [k, v] of Object.entries(source)) if (v !== undefined && v !== '') cleaned[k] = v;
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = i.path.join('.');
+        const value = cleaned[name];
+        const shown = value === undefined || /SECRET|KEY|PASSWORD|TOKEN|URL/.test(name) ? '' : ` (got "${value}")`;
+        return `${name}: ${i.message}${shown}`;
+      }),
+    );
+  }
+  const env = parsed.data;
+  if (env.NODE_ENV === 'production') {
+    const missing = (['ENCRYPTION_KEY', 'ADMIN_API_KEY', 'M3TER_WEBHOOK_SECRET', 'DATABASE_URL', 'TEMPORAL_ADDRESS'] as const).filter(
+      (k) => env[k] === undefined,
+    );
+    if (missing.length > 0) throw new ConfigError(missing.map((k) => `${k}: required when NODE_ENV=production`));
+  }
+  return env;
+}
