@@ -1,0 +1,151 @@
+import { documentMarker, quickBooksRequestId } from '../domain/ids';
+import { getBillDocument, markCreating, markSynced, type BillDocument } from '../db/repositories/bill-documents.repository';
+import type { Db } from '../db/pool';
+import type { QuickBooksClient } from '../quickbooks/client';
+import { QuickBooksError } from '../quickbooks/errors';
+import type { CreditMemo, DocumentType, Invoice } from '../quickbooks/types';
+import type { UpsertResult } from './bill-sync.contract';
+import { SyncFailureError } from './sync-failure-error';
+
+export interface UpsertRequest {
+  integrationId: string;
+  billId: string;
+  customerId: string;
+  documentType: DocumentType;
+  payload: Record<string, unknown>;
+  payloadHash: string;
+  /** Link to a document in the QuickBooks app, from its type and id. */
+  documentUrl: (type: DocumentType, id: string) => string;
+}
+
+const STALE_OBJECT = '5010';
+const MAX_STALE_RETRIES = 3;
+
+/**
+ * Creates the bill's document once, or brings the existing one up to date (spec §5.5).
+ * - A create is announced in the database first (state 'creating') and sent with a requestid fixed by
+ *   (integration, bill, generation), so QBO replays rather than repeats it; after an uncertain outcome the
+ *   document is looked up by its marker before anything is sent again.
+ * - Unchanged content costs no QuickBooks call; a paid document is never modified; a document deleted in
+ *   QuickBooks is created again (next generation) with a warning.
+ */
+export async function upsertBillDocument(db: Db, client: QuickBooksClient, req: UpsertRequest): Promise<UpsertResult> {
+  const link = await getBillDocument(db, req.integrationId, req.billId);
+  const warnings: string[] = [];
+
+  if (link?.state === 'synced' && link.externalId && link.syncToken) {
+    if (link.documentType === req.documentType && link.payloadHash === req.payloadHash) {
+      return result('unchanged', req, link.documentType, link.externalId, warnings);
+    }
+    const existing = await client.getDocument(link.documentType, link.externalId);
+    if (!existing) {
+      warnings.push(`${link.documentType} ${link.externalId} was deleted in QuickBooks; created it again`);
+      return create(db, client, req, link.generation + 1, warnings, 'recreated');
+    }
+    assertNotPaid(link.documentType, existing);
+    if (link.documentType !== req.documentType) {
+      // The regenerated bill changed sign: replace the invoice by a credit memo (or back).
+      await client.deleteDocument(link.documentType, existing, {
+        requestId: quickBooksRequestId(req.integrationId, req.billId, `delete-${existing.Id}`, link.generation),
+      });
+      warnings.push(`${link.documentType} ${existing.Id} replaced by a ${req.documentType}: the bill's total changed sign`);
+      return create(db, client, req, link.generation + 1, warnings, 'recreated');
+    }
+    return update(db, client, req, link, existing, warnings);
+  }
+
+  if (link?.state === 'creating') {
+    // An earlier attempt sent a create whose outcome we never recorded: look before creating again.
+    const found = await client.findDocumentsByMarker(link.documentType, link.customerId, documentMarker(req.billId));
+    const adopted = found.sort((a, b) => Number(a.Id) - Number(b.Id))[0];
+    if (adopted) {
+      const adoptedLink = { ...link, externalId: adopted.Id, syncToken: adopted.SyncToken };
+      if (link.documentType === req.documentType && link.payloadHash === req.payloadHash) {
+        await markSynced(db, { ...adoptedLink, externalId: adopted.Id, syncToken: adopted.SyncToken, payloadHash: req.payloadHash });
+        return result('adopted', req, link.documentType, adopted.Id, warnings);
+      }
+      await markSynced(db, { ...adoptedLink, externalId: adopted.Id, syncToken: adopted.SyncToken, payloadHash: link.payloadHash ?? '' });
+      return upsertBillDocument(db, client, req);
+    }
+    return create(db, client, req, link.generation, warnings, 'created');
+  }
+  return create(db, client, req, 1, warnings, 'created');
+}
+
+async function create(
+  db: Db,
+  client: QuickBooksClient,
+  req: UpsertRequest,
+  generation: number,
+  warnings: string[],
+  outcome: 'created' | 'recreated',
+): Promise<UpsertResult> {
+  await markCreating(db, {
+    integrationId: req.integrationId,
+    billId: req.billId,
+    documentType: req.documentType,
+    generation,
+    customerId: req.customerId,
+    payloadHash: req.payloadHash,
+  });
+  const created = await client.createDocument(req.documentType, req.payload, {
+    requestId: quickBooksRequestId(req.integrationId, req.billId, `create-${req.documentType}`, generation),
+  });
+  await markSynced(db, {
+    integrationId: req.integrationId,
+    billId: req.billId,
+    documentType: req.documentType,
+    generation,
+    customerId: req.customerId,
+    externalId: created.Id,
+    syncToken: created.SyncToken,
+    payloadHash: req.payloadHash,
+  });
+  return result(outcome, req, req.documentType, created.Id, warnings);
+}
+
+async function update(
+  db: Db,
+  client: QuickBooksClient,
+  req: UpsertRequest,
+  link: BillDocument,
+  existing: Invoice | CreditMemo,
+  warnings: string[],
+): Promise<UpsertResult> {
+  let current = existing;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const updated = await client.updateDocument(
+        req.documentType,
+        { ...req.payload, Id: current.Id, SyncToken: current.SyncToken },
+        {
+          requestId: quickBooksRequestId(req.integrationId, req.billId, `update-${req.payloadHash.slice(0, 16)}-${current.SyncToken}`, link.generation),
+        },
+      );
+      await markSynced(db, { ...link, documentType: req.documentType, externalId: updated.Id, syncToken: updated.SyncToken, payloadHash: req.payloadHash });
+      return result('updated', req, req.documentType, updated.Id, warnings);
+    } catch (err) {
+      // Someone changed the document since we read it: read it again and retry with its SyncToken.
+      if (!(err instanceof QuickBooksError && err.code === STALE_OBJECT) || attempt >= MAX_STALE_RETRIES) throw err;
+      const reread = await client.getDocument(req.documentType, current.Id);
+      if (!reread) throw err;
+      assertNotPaid(req.documentType, reread);
+      current = reread;
+    }
+  }
+}
+
+/** A paid or partly paid invoice (or an applied credit memo) is not modified. */
+function assertNotPaid(type: DocumentType, doc: Invoice | CreditMemo): void {
+  const open = type === 'Invoice' ? (doc as Invoice).Balance : (doc as CreditMemo).RemainingCredit ?? (doc as CreditMemo).Balance;
+  if (open !== undefined && Math.abs(open - doc.TotalAmt) > 0.000001) {
+    throw new SyncFailureError({
+      code: 'INVOICE_ALREADY_PAID',
+      message: `${type} ${doc.Id} is paid or partly paid in QuickBooks (total ${doc.TotalAmt}, open ${open}); it was not modified`,
+    });
+  }
+}
+
+function result(outcome: UpsertResult['outcome'], req: UpsertRequest, type: DocumentType, id: string, warnings: string[]): UpsertResult {
+  return { outcome, externalId: id, externalType: type, url: req.documentUrl(type, id), warnings };
+}

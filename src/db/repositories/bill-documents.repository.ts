@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { Db, DbClient } from '../pool';
+
+type Queryable = Db | DbClient;
+
+const BillDocumentRowSchema = z
+  .object({
+    integration_id: z.string(),
+    bill_id: z.string(),
+    state: z.enum(['creating', 'synced']),
+    document_type: z.enum(['Invoice', 'CreditMemo']),
+    generation: z.number(),
+    customer_id: z.string(),
+    external_id: z.string().nullable(),
+    sync_token: z.string().nullable(),
+    payload_hash: z.string().nullable(),
+  })
+  .transform((r) => ({
+    integrationId: r.integration_id,
+    billId: r.bill_id,
+    state: r.state,
+    documentType: r.document_type,
+    generation: r.generation,
+    customerId: r.customer_id,
+    externalId: r.external_id,
+    syncToken: r.sync_token,
+    payloadHash: r.payload_hash,
+  }));
+
+/** The link bill → QuickBooks document for one integration. */
+export type BillDocument = z.infer<typeof BillDocumentRowSchema>;
+
+export async function getBillDocument(db: Queryable, integrationId: string, billId: string): Promise<BillDocument | undefined> {
+  const { rows } = await db.query('SELECT * FROM bill_documents WHERE integration_id = $1 AND bill_id = $2', [integrationId, billId]);
+  return rows[0] ? BillDocumentRowSchema.parse(rows[0]) : undefined;
+}
+
+/** Records that a create is about to be sent (state 'creating'), before QuickBooks is called. */
+export async function markCreating(
+  db: Queryable,
+  link: {
+    integrationId: string;
+    billId: string;
+    documentType: 'Invoice' | 'CreditMemo';
+    generation: number;
+    customerId: string;
+    payloadHash: string;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO bill_documents (integration_id, bill_id, state, document_type, generation, customer_id, payload_hash)
+     VALUES ($1, $2, 'creating', $3, $4, $5, $6)
+     ON CONFLICT (integration_id, bill_id) DO UPDATE
+       SET state = 'creating', document_type = EXCLUDED.document_type, generation = EXCLUDED.generation,
+           customer_id = EXCLUDED.customer_id, external_id = NULL, sync_token = NULL,
+           payload_hash = EXCLUDED.payload_hash, updated_at = now()`,
+    [link.integrationId, link.billId, link.documentType, link.generation, link.customerId, link.payloadHash],
+  );
+}
+
+/** Records the document QuickBooks holds for the bill, after a create or an update. */
+export async function markSynced(
+  db: Queryable,
+  link: {
+    integrationId: string;
+    billId: string;
+    documentType: 'Invoice' | 'CreditMemo';
+    generation: number;
+    customerId: string;
+    externalId: string;
+    syncToken: string;
+    payloadHash: string;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO bill_documents (integration_id, bill_id, state, document_type, generation, customer_id, external_id, sync_token, payload_hash)
+     VALUES ($1, $2, 'synced', $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (integration_id, bill_id) DO UPDATE
+       SET state = 'synced', document_type = EXCLUDED.document_type, generation = EXCLUDED.generation,
+           customer_id = EXCLUDED.customer_id, external_id = EXCLUDED.external_id, sync_token = EXCLUDED.sync_token,
+           payload_hash = EXCLUDED.payload_hash, updated_at = now()`,
+    [link.integrationId, link.billId, link.documentType, link.generation, link.customerId, link.externalId, link.syncToken, link.payloadHash],
+  );
+}
+
+export async function listBillDocuments(db: Queryable, integrationId: string): Promise<BillDocument[]> {
+  const { rows } = await db.query('SELECT * FROM bill_documents WHERE integration_id = $1 ORDER BY bill_id', [integrationId]);
+  return rows.map((r) => BillDocumentRowSchema.parse(r));
+}

@@ -1,0 +1,201 @@
+import { z } from 'zod';
+import type { Db, DbClient } from '../pool';
+import { RUN_STATUSES, type RunStatus } from '../../domain/run-status';
+import type { SyncFailure } from '../../domain/sync-failure';
+
+type Queryable = Db | DbClient;
+
+const isoString = z.union([z.date(), z.string()]).transform((v) => (v instanceof Date ? v.toISOString() : v));
+
+export const RunRowSchema = z
+  .object({
+    id: z.string(),
+    integration_id: z.string(),
+    bill_id: z.string(),
+    account_id: z.string().nullable(),
+    bill_version: z.number().nullable(),
+    content_hash: z.string().nullable(),
+    status: z.enum(RUN_STATUSES),
+    trigger: z.string(),
+    external_id: z.string().nullable(),
+    external_type: z.enum(['Invoice', 'CreditMemo']).nullable(),
+    url: z.string().nullable(),
+    message: z.string().nullable(),
+    error: z.custom<SyncFailure>().nullable(),
+    warnings: z.array(z.string()),
+    document_type: z.enum(['Invoice', 'CreditMemo']).nullable(),
+    payload_hash: z.string().nullable(),
+    workflow_id: z.string(),
+    workflow_run_id: z.string(),
+    replayed_from_run_id: z.string().nullable(),
+    counted_as_failure: z.boolean(),
+    started_at: isoString,
+    updated_at: isoString,
+    completed_at: isoString.nullable(),
+  })
+  .transform((r) => ({
+    id: r.id,
+    integrationId: r.integration_id,
+    billId: r.bill_id,
+    accountId: r.account_id,
+    billVersion: r.bill_version,
+    contentHash: r.content_hash,
+    status: r.status,
+    trigger: r.trigger,
+    externalId: r.external_id,
+    externalType: r.external_type,
+    url: r.url,
+    message: r.message,
+    error: r.error,
+    warnings: r.warnings,
+    documentType: r.document_type,
+    payloadHash: r.payload_hash,
+    workflowId: r.workflow_id,
+    workflowRunId: r.workflow_run_id,
+    replayedFromRunId: r.replayed_from_run_id,
+    countedAsFailure: r.counted_as_failure,
+    startedAt: r.started_at,
+    updatedAt: r.updated_at,
+    completedAt: r.completed_at,
+  }));
+export type IntegrationRun = z.infer<typeof RunRowSchema>;
+
+const COLUMNS = `id, integration_id, bill_id, account_id, bill_version, content_hash, status, trigger, external_id,
+  external_type, url, message, error, warnings, document_type, payload_hash, workflow_id, workflow_run_id,
+  replayed_from_run_id, counted_as_failure, started_at, updated_at, completed_at`;
+
+function toRun(row: unknown): IntegrationRun {
+  return RunRowSchema.parse(row);
+}
+
+export interface CreateRunInput {
+  integrationId: string;
+  billId: string;
+  workflowId: string;
+  workflowRunId: string;
+  trigger: string;
+  replayedFromRunId?: string | null;
+  status?: RunStatus;
+}
+
+/**
+ * Creates the run of one workflow pass. Idempotent per (workflow run, pass): a retried activity whose first
+ * attempt committed gets the same run back (keyed by workflow run id + the pass's start time is not stable,
+ * so callers pass `idempotencyKey`).
+ */
+export async function createRun(db: Queryable, input: CreateRunInput & { idempotencyKey: string }): Promise<IntegrationRun> {
+  const { rows } = await db.query(
+    `INSERT INTO integration_runs (id, integration_id, bill_id, workflow_id, workflow_run_id, trigger, replayed_from_run_id, status)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
+     RETURNING ${COLUMNS}`,
+    [
+      input.idempotencyKey,
+      input.integrationId,
+      input.billId,
+      input.workflowId,
+      input.workflowRunId,
+      input.trigger,
+      input.replayedFromRunId ?? null,
+      input.status ?? 'STARTED',
+    ],
+  );
+  return toRun(rows[0]);
+}
+
+export async function getRun(db: Queryable, id: string): Promise<IntegrationRun | undefined> {
+  const { rows } = await db.query(`SELECT ${COLUMNS} FROM integration_runs WHERE id = $1`, [id]);
+  return rows[0] ? toRun(rows[0]) : undefined;
+}
+
+export async function getRunForUpdate(client: DbClient, id: string): Promise<IntegrationRun | undefined> {
+  const { rows } = await client.query(`SELECT ${COLUMNS} FROM integration_runs WHERE id = $1 FOR UPDATE`, [id]);
+  return rows[0] ? toRun(rows[0]) : undefined;
+}
+
+export async function updateRun(
+  db: Queryable,
+  id: string,
+  patch: Partial<{
+    status: RunStatus;
+    accountId: string;
+    billVersion: number;
+    contentHash: string;
+    message: string | null;
+    error: SyncFailure | null;
+    warnings: string[];
+    externalId: string;
+    externalType: 'Invoice' | 'CreditMemo';
+    url: string;
+    documentType: 'Invoice' | 'CreditMemo';
+    payload: unknown;
+    payloadHash: string;
+    countedAsFailure: boolean;
+    completed: boolean;
+  }>,
+): Promise<void> {
+  const columns: Record<string, unknown> = {
+    status: patch.status,
+    account_id: patch.accountId,
+    bill_version: patch.billVersion,
+    content_hash: patch.contentHash,
+    message: patch.message,
+    error: patch.error === undefined ? undefined : patch.error === null ? null : JSON.stringify(patch.error),
+    warnings: patch.warnings === undefined ? undefined : JSON.stringify(patch.warnings),
+    external_id: patch.externalId,
+    external_type: patch.externalType,
+    url: patch.url,
+    document_type: patch.documentType,
+    payload: patch.payload === undefined ? undefined : JSON.stringify(patch.payload),
+    payload_hash: patch.payloadHash,
+    counted_as_failure: patch.countedAsFailure,
+  };
+  const sets: string[] = [];
+  const values: unknown[] = [];
+  for (const [column, value] of Object.entries(columns)) {
+    if (value === undefined) continue;
+    values.push(value);
+    sets.push(`${column} = $${values.length}`);
+  }
+  if (patch.completed) sets.push('completed_at = now()');
+  sets.push('updated_at = now()');
+  values.push(id);
+  await db.query(`UPDATE integration_runs SET ${sets.join(', ')} WHERE id = $${values.length}`, values);
+}
+
+/** The document payload a run built (kept out of Temporal histories). */
+export async function getRunPayload(db: Queryable, id: string): Promise<Record<string, unknown> | undefined> {
+  const { rows } = await db.query<{ payload: Record<string, unknown> | null }>('SELECT payload FROM integration_runs WHERE id = $1', [id]);
+  return rows[0]?.payload ?? undefined;
+}
+
+export interface RunFilter {
+  integrationId?: string;
+  billId?: string;
+  statuses?: RunStatus[];
+  from?: string;
+  to?: string;
+  limit?: number;
+  offset?: number;
+}
+
+export async function listRuns(db: Queryable, filter: RunFilter): Promise<IntegrationRun[]> {
+  const where: string[] = [];
+  const values: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    values.push(value);
+    where.push(sql.replace('?', `$${values.length}`));
+  };
+  if (filter.integrationId) add('integration_id = ?', filter.integrationId);
+  if (filter.billId) add('bill_id = ?', filter.billId);
+  if (filter.statuses?.length) add('status = ANY(?)', filter.statuses);
+  if (filter.from) add('started_at >= ?', filter.from);
+  if (filter.to) add('started_at < ?', filter.to);
+  values.push(Math.min(filter.limit ?? 100, 1000), filter.offset ?? 0);
+  const { rows } = await db.query(
+    `SELECT ${COLUMNS} FROM integration_runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY started_at DESC, id LIMIT $${values.length - 1} OFFSET $${values.length}`,
+    values,
+  );
+  return rows.map(toRun);
+}

@@ -1,0 +1,114 @@
+import type { IntegrationEventType, RunStatus } from './run-status';
+
+/**
+ * The one place that classifies what went wrong in a sync (spec §7): transient (retried with backoff) or
+ * permanent (not retried), the run status it ends in, and the integration event an operator sees.
+ * Pure: activities describe a failure as a SyncFailure, this decides what it means.
+ */
+
+/** Failure codes of the sync itself (not QuickBooks'). Stable: they are Temporal failure types too. */
+export const SYNC_FAILURE_CODES = [
+  'MISSING_ACCOUNT_MAPPING',
+  'CURRENCY_MISMATCH',
+  'INVALID_DOCUMENT',
+  'INVOICE_ALREADY_PAID',
+  'ACCOUNTING_PERIOD_CLOSED',
+  'NOT_CONNECTED',
+  'AUTH_FAILED',
+  'QBO_VALIDATION',
+  'QBO_RATE_LIMITED',
+  'QBO_UNAVAILABLE',
+  'QBO_TIMEOUT',
+  'INTERNAL',
+] as const;
+export type SyncFailureCode = (typeof SYNC_FAILURE_CODES)[number];
+
+export interface QuickBooksFailureFacts {
+  kind: 'fault' | 'auth' | 'forbidden' | 'throttled' | 'server' | 'network' | 'timeout' | 'unexpected';
+  httpStatus?: number;
+  code?: string;
+  element?: string;
+  detail?: string;
+  intuitTid?: string;
+  message: string;
+}
+
+export interface SyncFailure {
+  code: SyncFailureCode;
+  message: string;
+  /** Present when QuickBooks answered (or failed to): its code, element, detail and intuit_tid. */
+  quickBooks?: Omit<QuickBooksFailureFacts, 'message'>;
+}
+
+export interface FailureClass {
+  retryable: boolean;
+  /** Status while a retry is pending (retryable) or the final status (permanent). */
+  runStatus: RunStatus;
+  event?: IntegrationEventType;
+}
+
+// QBO codes that mean the books are closed for the document's date.
+const CLOSED_PERIOD_CODES = new Set(['6200', '6210']);
+
+/** What a QuickBooks error means for the sync. */
+export function failureFromQuickBooks(e: QuickBooksFailureFacts): SyncFailure {
+  const { message, ...quickBooks } = e;
+  const code = ((): SyncFailureCode => {
+    switch (e.kind) {
+      case 'throttled':
+        return 'QBO_RATE_LIMITED';
+      case 'server':
+      case 'network':
+      case 'unexpected':
+        return 'QBO_UNAVAILABLE';
+      case 'timeout':
+        return 'QBO_TIMEOUT';
+      case 'auth':
+      case 'forbidden':
+        return 'AUTH_FAILED';
+      case 'fault':
+        if (e.code && CLOSED_PERIOD_CODES.has(e.code)) return 'ACCOUNTING_PERIOD_CLOSED';
+        if (e.code === '5010') return 'QBO_UNAVAILABLE'; // stale object after re-reads: try again later
+        return 'QBO_VALIDATION';
+    }
+  })();
+  return { code, message, quickBooks };
+}
+
+export function classifyFailure(failure: Pick<SyncFailure, 'code'>): FailureClass {
+  switch (failure.code) {
+    case 'QBO_RATE_LIMITED':
+      return { retryable: true, runStatus: 'RATE_LIMIT_RETRY' };
+    case 'QBO_UNAVAILABLE':
+    case 'QBO_TIMEOUT':
+      return { retryable: true, runStatus: 'AWAITING_RETRY' };
+    case 'MISSING_ACCOUNT_MAPPING':
+      return { retryable: false, runStatus: 'ERROR', event: 'integration.missingaccountmapping.error' };
+    case 'CURRENCY_MISMATCH':
+    case 'INVALID_DOCUMENT':
+    case 'QBO_VALIDATION':
+      return { retryable: false, runStatus: 'ERROR', event: 'integration.validation.error' };
+    case 'INVOICE_ALREADY_PAID':
+      return { retryable: false, runStatus: 'INVOICE_ALREADY_PAID', event: 'integration.perform.error' };
+    case 'ACCOUNTING_PERIOD_CLOSED':
+      return { retryable: false, runStatus: 'ACCOUNTING_PERIOD_CLOSED', event: 'integration.perform.error' };
+    case 'NOT_CONNECTED':
+    case 'AUTH_FAILED':
+      return { retryable: false, runStatus: 'AUTH_FAILED', event: 'integration.authentication.error' };
+    case 'INTERNAL':
+      return { retryable: true, runStatus: 'AWAITING_RETRY' };
+  }
+}
+
+/** The final status of a failure whose retries ran out. */
+export function exhaustedStatus(failure: Pick<SyncFailure, 'code'>): { runStatus: RunStatus; event: IntegrationEventType } {
+  const c = classifyFailure(failure);
+  if (!c.retryable) return { runStatus: c.runStatus, event: c.event ?? 'integration.perform.error' };
+  if (failure.code === 'QBO_TIMEOUT') return { runStatus: 'TIMEOUT_LIMIT_EXCEEDED', event: 'integration.perform.error' };
+  return { runStatus: 'ERROR', event: 'integration.perform.error' };
+}
+
+/** Temporal failure types that must not be retried. */
+export const NON_RETRYABLE_FAILURE_CODES: readonly SyncFailureCode[] = SYNC_FAILURE_CODES.filter(
+  (code) => !classifyFailure({ code }).retryable,
+);

@@ -1,0 +1,3 @@
+// Every workflow the worker registers. Workflow code is deterministic: it imports only
+// @temporalio/workflow, the pure domain and activity *types*.
+export { billSync, billChangedSignal, syncStatusQuery } from './bill-sync.workflow';
