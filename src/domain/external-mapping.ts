@@ -46,7 +46,8 @@ export function resolveMapping<M extends Pick<ExternalMapping, 'externalSystem' 
   const sameSystem = candidates.filter((m) => m.externalSystem === scope.destination);
   const linked = sameSystem.find((m) => m.integrationConfigId === scope.integrationId);
   if (linked || scope.enforceExternalMappingsForConfig) return linked;
-  return sameSystem.find((m) => m.integrationConfigId === null);
+  // `== null`: a mapping read from JSON may carry no key at all rather than null.
+  return sameSystem.find((m) => m.integrationConfigId == null);
 }
 
 export { DestinationSchema };
