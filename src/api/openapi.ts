@@ -1,5 +1,8 @@
-import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { OpenAPIRegistry, OpenApiGeneratorV31, extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+
+// `registry.register(name, schema)` needs zod's `.openapi()` extension.
+extendZodWithOpenApi(z);
 
 /**
  * The API document is generated from the same zod schemas the routes validate with.
@@ -17,13 +20,16 @@ export function createOpenApiRegistry(): OpenAPIRegistry {
   return registry;
 }
 
-export function buildOpenApiDocument(registry: OpenAPIRegistry): ReturnType<OpenApiGeneratorV31['generateDocument']> {
+export function buildOpenApiDocument(
+  registry: OpenAPIRegistry,
+): ReturnType<OpenApiGeneratorV31['generateDocument']> {
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'm3ter → QuickBooks Online bill sync',
       version: '0.1.0',
-      description: 'Integrations, credentials, external mappings, m3ter reference data, runs, events and webhooks.',
+      description:
+        'Integrations, credentials, external mappings, m3ter reference data, runs, events and webhooks.',
     },
     security: [{ apiKey: [] }],
   });

@@ -1,0 +1,147 @@
+import express, { type Router } from 'express';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { parseOrThrow } from '../http-errors';
+import { errorResponses } from '../openapi';
+
+/**
+ * Declares a route once: the same zod schemas validate the request and document it in the OpenAPI
+ * registry. Handlers receive parsed input and return the response body; they hold no business rules.
+ *
+ *   const r = routes(registry, 'Integrations');
+ *   r.route({ method: 'get', path: '/integrations/{id}', params: IdParams, response: IntegrationResponse, … },
+ *     ({ params }) => getIntegration(db, params.id));
+ *   return r.router;
+ */
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type ZodObj = z.ZodObject;
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteSpec<
+  P extends ZodObj | undefined,
+  Q extends ZodObj | undefined,
+  B extends z.ZodType | undefined,
+> {
+  method: Method;
+  /** OpenAPI style, `{name}` for parameters. */
+  path: string;
+  summary: string;
+  description?: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success status; 204 sends no body. Default 200. */
+  status?: number;
+  response?: z.ZodType;
+  responseDescription?: string;
+}
+
+export interface RouteInput<P, Q, B> {
+  params: Out<P>;
+  query: Out<Q>;
+  body: Out<B>;
+}
+
+export interface Routes {
+  router: Router;
+  route<
+    P extends ZodObj | undefined = undefined,
+    Q extends ZodObj | undefined = undefined,
+    B extends z.ZodType | undefined = undefined,
+  >(
+    spec: RouteSpec<P, Q, B>,
+    handler: (input: RouteInput<P, Q, B>) => Promise<unknown>,
+  ): void;
+}
+
+export function routes(registry: OpenAPIRegistry, tag: string): Routes {
+  const router = express.Router();
+  return {
+    router,
+    route(spec, handler) {
+      const status = spec.status ?? 200;
+      registry.registerPath({
+        method: spec.method,
+        path: spec.path,
+        tags: [tag],
+        summary: spec.summary,
+        description: spec.description,
+        request: {
+          params: spec.params,
+          query: spec.query,
+          body: spec.body
+            ? {
+                required: !spec.body.safeParse(undefined).success,
+                content: { 'application/json': { schema: spec.body } },
+              }
+            : undefined,
+        },
+        responses: {
+          [status]: {
+            description: spec.responseDescription ?? (status === 204 ? 'Done' : 'OK'),
+            content: spec.response ? { 'application/json': { schema: spec.response } } : undefined,
+          },
+          ...errorResponses,
+        },
+      });
+      const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
+      router[spec.method](expressPath, async (req, res) => {
+        const input = {
+          params: spec.params ? parseOrThrow(spec.params, req.params, 'params') : undefined,
+          query: spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined,
+          body: spec.body ? parseOrThrow(spec.body, req.body) : undefined,
+        } as RouteInput<never, never, never>;
+        const result = await handler(input);
+        if (status === 204) res.status(204).end();
+        else res.status(status).json(result);
+      });
+    },
+  };
+}
+
+// Shared request and response pieces.
+
+/** Path parameter `{id}`. Any string: an id that cannot exist is a 404, not a 400. */
+export const IdParams = z.object({ id: z.string().min(1) });
+
+export const PageQuery = {
+  limit: z.coerce.number().int().min(1).max(500).default(100).describe('Page size (1–500, default 100)'),
+  offset: z.coerce.number().int().min(0).default(0).describe('Items to skip'),
+};
+
+/** A query-string boolean: `true` or `false`. */
+export const QueryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** Optional `?version=` for deletes and state changes: when given, must be the current version. */
+export const OptionalVersionQuery = z.strictObject({
+  version: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe('When given, the request fails with 409 unless this is the current version'),
+});
+
+export const Version = z.number().int().min(1).describe('The version you read; a stale one gets 409');
+
+export function pageOf<S extends z.ZodType>(item: S, name: string) {
+  return z
+    .object({
+      data: z.array(item),
+      total: z.number().int(),
+      limit: z.number().int(),
+      offset: z.number().int(),
+    })
+    .meta({ id: name });
+}
+
+/** `{limit, offset, ...filter}` of a list query → `[filter, page]`. */
+export function splitPage<Q extends { limit: number; offset: number }>(
+  query: Q,
+): [Omit<Q, 'limit' | 'offset'>, { limit: number; offset: number }] {
+  const { limit, offset, ...filter } = query;
+  return [filter, { limit, offset }];
+}
+
+export const Timestamp = z.string().describe('ISO 8601 date-time');

@@ -1,0 +1,134 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import type { Router } from 'express';
+import { createApp, type HealthCheck } from '../../src/api/app';
+import { settingsRouters } from '../../src/api/routes/settings-routers';
+import type { Db } from '../../src/db/pool';
+import { createLogger, type Logger } from '../../src/platform/logger';
+import { createSecretBox, type SecretBox } from '../../src/platform/secret-box';
+
+/**
+ * The real express app (createApp + the settings routers + yours) on a random port, for API tests over HTTP.
+ *
+ *   const api = await startApi({ db });
+ *   const res = await api.request('POST', '/integrations', { name: 'US', destination: 'QuickBooks' });
+ *   assert.equal(res.status, 201);
+ *   await api.close();
+ */
+export interface StartApiOptions {
+  db: Db;
+  /** Default: a fresh random key. */
+  secretBox?: SecretBox;
+  logger?: Logger;
+  maxBodyBytes?: number;
+  healthChecks?: HealthCheck[];
+  /** More admin routers (behind the API key), mounted after the settings routers. */
+  adminRouters?: Array<(registry: OpenAPIRegistry) => Router>;
+  publicRouters?: Array<(registry: OpenAPIRegistry) => Router>;
+  /** false: leave the settings routers out. */
+  includeSettingsRouters?: boolean;
+}
+
+export interface ApiResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  /** The raw body. */
+  text: string;
+  /** The body parsed as JSON (undefined when empty or not JSON). */
+  body: T;
+}
+
+/** The error body of every 4xx/5xx (`{"error":{"code","message","details"}}`), with field issues for 400s. */
+export interface ApiErrorBody {
+  error: {
+    code: string;
+    message: string;
+    details?: {
+      issues?: Array<{ field: string; message: string; [extra: string]: unknown }>;
+      [key: string]: unknown;
+    };
+  };
+}
+
+/** The field issues of a 400 response (empty when none). */
+export function issuesOf(
+  res: ApiResponse<unknown>,
+): Array<{ field: string; message: string; [extra: string]: unknown }> {
+  return (res.body as ApiErrorBody | undefined)?.error?.details?.issues ?? [];
+}
+
+export interface ApiHarness {
+  baseUrl: string;
+  apiKey: string;
+  secretBox: SecretBox;
+  /**
+   * Calls the API with the API key. `body`: an object/array is sent as JSON; a string is sent as is
+   * (with content-type application/json unless you set one) — for malformed-JSON tests.
+   * Headers override the defaults; `authorization: ''` sends no API key.
+   */
+  request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<ApiResponse<T>>;
+  close(): Promise<void>;
+}
+
+export async function startApi(options: StartApiOptions): Promise<ApiHarness> {
+  const apiKey = randomBytes(24).toString('hex');
+  const secretBox = options.secretBox ?? createSecretBox(randomBytes(32));
+  const logger = options.logger ?? createLogger({ level: 'silent' });
+  const app = createApp({
+    logger,
+    adminApiKey: apiKey,
+    maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+    healthChecks: options.healthChecks ?? [],
+    publicRouters: options.publicRouters ?? [],
+    adminRouters: [
+      ...(options.includeSettingsRouters === false
+        ? []
+        : settingsRouters({ db: options.db, secretBox, logger })),
+      ...(options.adminRouters ?? []),
+    ],
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    s.once('error', reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+
+  return {
+    baseUrl,
+    apiKey,
+    secretBox,
+    async request(method, path, body, headers = {}) {
+      const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+      const sent: Record<string, string> = { authorization: `Bearer ${apiKey}` };
+      let payload: string | undefined;
+      if (body !== undefined) {
+        payload = typeof body === 'string' ? body : JSON.stringify(body);
+        sent['content-type'] = 'application/json';
+      }
+      Object.assign(sent, lower);
+      if (sent.authorization === '') delete sent.authorization;
+      const res = await fetch(`${baseUrl}${path}`, { method, headers: sent, body: payload });
+      const text = await res.text();
+      let parsed: unknown;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, headers: res.headers, text, body: parsed as never };
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      }),
+  };
+}
