@@ -1,0 +1,61 @@
+/** Request counters, readable and resettable over the control API. */
+import type { CountersSnapshot } from './types';
+
+function empty(): CountersSnapshot {
+  return {
+    total: 0,
+    api: 0,
+    oauth: 0,
+    byOperation: {},
+    byStatus: {},
+    byRealm: {},
+    throttled: 0,
+    writes: 0,
+    writesByEntity: {},
+    replays: 0,
+    dropped: 0,
+    faultsInjected: 0,
+  };
+}
+
+function bump(map: Record<string, number>, key: string): void {
+  map[key] = (map[key] ?? 0) + 1;
+}
+
+export class Counters {
+  private c = empty();
+
+  request(target: 'api' | 'oauth', operationKey: string, realmId?: string): void {
+    this.c.total += 1;
+    this.c[target] += 1;
+    bump(this.c.byOperation, operationKey);
+    if (realmId !== undefined) bump(this.c.byRealm, realmId);
+  }
+
+  status(status: number | 'dropped'): void {
+    bump(this.c.byStatus, String(status));
+    if (status === 429) this.c.throttled += 1;
+    if (status === 'dropped') this.c.dropped += 1;
+  }
+
+  write(entity: string): void {
+    this.c.writes += 1;
+    bump(this.c.writesByEntity, entity);
+  }
+
+  replay(): void {
+    this.c.replays += 1;
+  }
+
+  faultInjected(): void {
+    this.c.faultsInjected += 1;
+  }
+
+  snapshot(): CountersSnapshot {
+    return structuredClone(this.c);
+  }
+
+  reset(): void {
+    this.c = empty();
+  }
+}
