@@ -218,7 +218,10 @@ export async function upsertOrganizationConfig(
 }
 
 export async function getOrganizationConfig(q: Queryable): Promise<OrganizationConfig | null> {
-  return getReferenceObject(q, ORGANIZATION, ORGANIZATION_ID);
+  const stored = await getReferenceObject(q, ORGANIZATION, ORGANIZATION_ID);
+  if (!stored) return null;
+  const { id: _id, ...config } = stored;
+  return config;
 }
 
 /** The organization's default currency (ISO code), or null when m3ter has not told us yet. */

@@ -1,20 +1,9 @@
 import assert from 'node:assert/strict';
-import { createTestDatabase, type TestDatabase } from '../support/environment';
-import { startApi, type ApiErrorBody, type ApiHarness } from '../support/api-harness';
+import { type ApiErrorBody, useApi } from '../support/api-harness';
 
 /** The API conventions every settings endpoint follows: API key, one error format, 413, malformed JSON, OpenAPI. */
 describe('settings API: conventions', () => {
-  let t: TestDatabase;
-  let api: ApiHarness;
-
-  before(async () => {
-    t = await createTestDatabase();
-    api = await startApi({ db: t.db, maxBodyBytes: 10_000 });
-  });
-  after(async () => {
-    await api?.close();
-    await t?.drop();
-  });
+  const ctx = useApi({ maxBodyBytes: 10_000 });
 
   const endpoints: Array<[string, string]> = [
     ['GET', '/integrations'],
@@ -30,33 +19,33 @@ describe('settings API: conventions', () => {
   it('answers 401 without the API key, or with a wrong one, in the one error format', async () => {
     for (const [method, path] of endpoints) {
       for (const authorization of ['', 'Bearer wrong-key']) {
-        const res = await api.request<ApiErrorBody>(method, path, method === 'GET' ? undefined : {}, {
+        const res = await ctx.api.request<ApiErrorBody>(method, path, method === 'GET' ? undefined : {}, {
           authorization,
         });
         assert.equal(res.status, 401, `${method} ${path}`);
         assert.equal(res.body.error.code, 'UNAUTHORIZED');
       }
     }
-    const viaHeader = await api.request('GET', '/integrations', undefined, {
+    const viaHeader = await ctx.api.request('GET', '/integrations', undefined, {
       authorization: '',
-      'x-api-key': api.apiKey,
+      'x-api-key': ctx.api.apiKey,
     });
     assert.equal(viaHeader.status, 200);
   });
 
   it('answers 413 for an oversized body and 400 for malformed JSON, writing nothing', async () => {
-    const big = await api.request<ApiErrorBody>('POST', '/integrations', {
+    const big = await ctx.api.request<ApiErrorBody>('POST', '/integrations', {
       name: 'x'.repeat(20_000),
       destination: 'QuickBooks',
     });
     assert.equal(big.status, 413);
     assert.equal(big.body.error.code, 'PAYLOAD_TOO_LARGE');
 
-    const malformed = await api.request<ApiErrorBody>('POST', '/integrations', '{"name": "US", ');
+    const malformed = await ctx.api.request<ApiErrorBody>('POST', '/integrations', '{"name": "US", ');
     assert.equal(malformed.status, 400);
     assert.equal(malformed.body.error.code, 'MALFORMED_JSON');
 
-    const { rows } = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM integrations');
+    const { rows } = await ctx.t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM integrations');
     assert.equal(rows[0]?.n, 0);
   });
 
@@ -70,14 +59,14 @@ describe('settings API: conventions', () => {
       '/reference/accounts/unknown',
       '/reference/organization',
     ]) {
-      const res = await api.request<ApiErrorBody>('GET', path);
+      const res = await ctx.api.request<ApiErrorBody>('GET', path);
       assert.equal(res.status, 404, path);
       assert.equal(res.body.error.code, 'NOT_FOUND');
     }
   });
 
   it('lists every settings route in the OpenAPI document, with request and response schemas', async () => {
-    const res = await api.request<{
+    const res = await ctx.api.request<{
       paths: Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>;
     }>('GET', '/openapi.json');
     assert.equal(res.status, 200);

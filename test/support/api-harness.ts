@@ -8,6 +8,7 @@ import { settingsRouters } from '../../src/api/routes/settings-routers';
 import type { Db } from '../../src/db/pool';
 import { createLogger, type Logger } from '../../src/platform/logger';
 import { createSecretBox, type SecretBox } from '../../src/platform/secret-box';
+import { createTestDatabase, type TestDatabase } from './environment';
 
 /**
  * The real express app (createApp + the settings routers + yours) on a random port, for API tests over HTTP.
@@ -131,4 +132,44 @@ export async function startApi(options: StartApiOptions): Promise<ApiHarness> {
         server.close((err) => (err ? reject(err) : resolve()));
       }),
   };
+}
+
+export interface ApiFixture {
+  /** The test database of this suite (valid inside tests and hooks). */
+  t: TestDatabase;
+  api: ApiHarness;
+}
+
+/**
+ * For a mocha `describe`: a fresh migrated database and the API on it for the whole suite, closed afterwards.
+ *
+ *   const ctx = useApi();
+ *   it('…', async () => { await ctx.api.request('GET', '/integrations'); });
+ */
+export function useApi(options: Omit<StartApiOptions, 'db'> = {}): ApiFixture {
+  const ctx = {} as ApiFixture;
+  before(async () => {
+    ctx.t = await createTestDatabase();
+    ctx.api = await startApi({ ...options, db: ctx.t.db });
+  });
+  after(async () => {
+    await ctx.api?.close();
+    await ctx.t?.drop();
+  });
+  return ctx;
+}
+
+/** Runs `fn` against an API on a database of its own (for tests that count or list everything). */
+export async function withFreshApi<T>(
+  fn: (fixture: ApiFixture) => Promise<T>,
+  options: Omit<StartApiOptions, 'db'> = {},
+): Promise<T> {
+  const t = await createTestDatabase();
+  const api = await startApi({ ...options, db: t.db });
+  try {
+    return await fn({ t, api });
+  } finally {
+    await api.close();
+    await t.drop();
+  }
 }
