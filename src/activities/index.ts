@@ -1,5 +1,14 @@
-export type { BillSyncActivities } from './bill-sync.contract';
+import { createBillSyncActivities, type BillSyncDeps } from './bill-sync.activities';
 import type { BillSyncActivities } from './bill-sync.contract';
+
+export type { BillSyncActivities } from './bill-sync.contract';
 
 /** Every activity the worker registers. */
 export type Activities = BillSyncActivities;
+
+export type ActivityDeps = BillSyncDeps;
+
+/** Built from their dependencies, so tests inject real or emulated ones. */
+export function createActivities(deps: ActivityDeps): Activities {
+  return createBillSyncActivities(deps);
+}

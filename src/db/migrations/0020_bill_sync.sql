@@ -3,7 +3,9 @@ CREATE TABLE webhook_events (
   event_id text PRIMARY KEY,
   event_name text NOT NULL,
   entity_id text,
-  received_at timestamptz NOT NULL DEFAULT now()
+  received_at timestamptz NOT NULL DEFAULT now(),
+  -- set once the event's work (storing, starting workflows) is done; a redelivery before that redoes it
+  processed_at timestamptz
 );
 
 -- The newest version of each bill, as m3ter sent it.

@@ -50,11 +50,25 @@ export async function getBill(db: Queryable, id: string): Promise<StoredBill | u
   };
 }
 
-/** Records a webhook delivery; false when this event id was seen before. */
-export async function recordWebhookEvent(db: Queryable, eventId: string, eventName: string, entityId: string | null): Promise<boolean> {
-  const { rowCount } = await db.query(
+/**
+ * Claims a webhook delivery. 'new' the first time; 'processed' when an earlier delivery finished its work
+ * (a duplicate: do nothing); 'unfinished' when an earlier delivery stopped half-way (do the work again).
+ */
+export async function claimWebhookEvent(
+  db: Queryable,
+  eventId: string,
+  eventName: string,
+  entityId: string | null,
+): Promise<'new' | 'processed' | 'unfinished'> {
+  const inserted = await db.query(
     'INSERT INTO webhook_events (event_id, event_name, entity_id) VALUES ($1, $2, $3) ON CONFLICT (event_id) DO NOTHING',
     [eventId, eventName, entityId],
   );
-  return rowCount === 1;
+  if (inserted.rowCount === 1) return 'new';
+  const { rows } = await db.query<{ processed_at: Date | null }>('SELECT processed_at FROM webhook_events WHERE event_id = $1', [eventId]);
+  return rows[0]?.processed_at ? 'processed' : 'unfinished';
+}
+
+export async function markWebhookEventProcessed(db: Queryable, eventId: string): Promise<void> {
+  await db.query('UPDATE webhook_events SET processed_at = now() WHERE event_id = $1', [eventId]);
 }

@@ -1,0 +1,90 @@
+import type { Db } from '../db/pool';
+import { findIntegration } from '../db/repositories/integrations';
+import { claimNotification, getDisablement, settleNotification } from '../db/repositories/integration-events.repository';
+import { findM3terObject } from '../db/repositories/m3ter-objects';
+import { OrgUserSchema } from '../domain/m3ter';
+import type { Logger } from '../platform/logger';
+import type { Mailer } from '../platform/mailer';
+
+export interface DisabledNotifier {
+  /** E-mails every notification user of the integration once for this disablement. */
+  notify(integrationId: string, disablementId: string): Promise<void>;
+}
+
+export function createDisabledNotifier(deps: { db: Db; mailer: Mailer | undefined; logger: Logger; publicBaseUrl: string }): DisabledNotifier {
+  return {
+    async notify(integrationId, disablementId) {
+      const { db, mailer, logger } = deps;
+      const integration = await findIntegration(db, integrationId);
+      const disablement = await getDisablement(db, disablementId);
+      if (!integration || !disablement) return;
+      const failures: string[] = [];
+      for (const userId of integration.integrationDisabledNotificationUserIds) {
+        const stored = await findM3terObject(db, 'OrgUser', userId);
+        const user = stored ? OrgUserSchema.safeParse(stored.data) : undefined;
+        if (!user?.success) {
+          logger.warn({ integrationId, userId }, 'notification user unknown; no e-mail sent');
+          continue;
+        }
+        if (!(await claimNotification(db, disablementId, userId, user.data.email))) continue; // already sent
+        if (!mailer) {
+          logger.warn({ integrationId, userId }, 'SMTP_URL is not set; the disablement e-mail was not sent');
+          await settleNotification(db, disablementId, userId, { sent: false, error: 'SMTP_URL is not set' });
+          continue;
+        }
+        try {
+          const { messageId } = await mailer.send({
+            to: user.data.email,
+            subject: `QuickBooks integration "${integration.name}" was disabled`,
+            text: disabledEmailText({
+              integrationName: integration.name,
+              integrationId,
+              reason: disablement.reason,
+              lastErrors: disablement.lastErrors,
+              disabledAt: disablement.createdAt,
+              publicBaseUrl: deps.publicBaseUrl,
+            }),
+          });
+          await settleNotification(db, disablementId, userId, { sent: true, messageId });
+        } catch (err) {
+          await settleNotification(db, disablementId, userId, { sent: false, error: (err as Error).message });
+          failures.push(`${userId}: ${(err as Error).message}`);
+        }
+      }
+      // Throwing lets Temporal retry; only the failed recipients are sent again (claims of the others stand).
+      if (failures.length) throw new Error(`disablement e-mail failed for ${failures.join('; ')}`);
+    },
+  };
+}
+
+export function disabledEmailText(d: {
+  integrationName: string;
+  integrationId: string;
+  reason: string;
+  lastErrors: unknown[];
+  disabledAt: string;
+  publicBaseUrl: string;
+}): string {
+  const errors = d.lastErrors
+    .map((e) => {
+      const r = e as { billId?: string; status?: string; message?: string; at?: string };
+      return `  - bill ${r.billId ?? '?'}: ${r.status ?? 'ERROR'}: ${r.message ?? ''}${r.at ? ` (${r.at})` : ''}`;
+    })
+    .join('\n');
+  return [
+    `The QuickBooks integration "${d.integrationName}" (${d.integrationId}) was disabled automatically at ${d.disabledAt}.`,
+    '',
+    `Why: ${d.reason}`,
+    '',
+    'Last errors:',
+    errors || '  (none recorded)',
+    '',
+    'While it is disabled, bills are recorded as DISABLED runs and nothing is sent to QuickBooks.',
+    '',
+    'To re-enable it, fix the cause, then:',
+    `  curl -X POST -H "Authorization: Bearer $ADMIN_API_KEY" ${d.publicBaseUrl}/integrations/${d.integrationId}/enable`,
+    'and replay what failed or was skipped while it was disabled:',
+    `  curl -X POST -H "Authorization: Bearer $ADMIN_API_KEY" -H "Content-Type: application/json" \\`,
+    `    -d '{"statuses":["ERROR","AUTH_FAILED","DISABLED"]}' ${d.publicBaseUrl}/integrations/${d.integrationId}/replay`,
+  ].join('\n');
+}

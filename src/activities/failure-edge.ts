@@ -1,0 +1,37 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { DomainError } from '../domain/errors';
+import { classifyFailure, failureFromQuickBooks, type SyncFailure } from '../domain/sync-failure';
+import { QuickBooksAuthError } from '../quickbooks/connector';
+import { QuickBooksError } from '../quickbooks/errors';
+import { TokenEndpointError } from '../quickbooks/oauth';
+import { SyncFailureError } from './sync-failure-error';
+
+/** Describes any error an activity met as a SyncFailure (the classification itself is in the domain). */
+export function describeFailure(err: unknown): SyncFailure {
+  if (err instanceof SyncFailureError) return err.failure;
+  if (err instanceof QuickBooksError) return failureFromQuickBooks(err.toJSON());
+  if (err instanceof QuickBooksAuthError) {
+    return { code: err.reason === 'not-connected' ? 'NOT_CONNECTED' : 'AUTH_FAILED', message: err.message };
+  }
+  if (err instanceof TokenEndpointError) return { code: 'QBO_UNAVAILABLE', message: err.message };
+  if (err instanceof DomainError) return { code: 'INTERNAL', message: err.message };
+  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
+}
+
+const RATE_LIMIT_BACKOFF_MS = 15_000;
+
+/**
+ * The activity edge: turns an error into an ApplicationFailure whose type is the failure code and whose
+ * details carry the SyncFailure. Permanent failures are marked non-retryable; a 429 waits longer.
+ */
+export function toApplicationFailure(err: unknown): ApplicationFailure {
+  const failure = describeFailure(err);
+  const { retryable } = classifyFailure(failure);
+  return ApplicationFailure.create({
+    type: failure.code,
+    message: failure.message,
+    details: [failure],
+    nonRetryable: !retryable,
+    nextRetryDelay: failure.code === 'QBO_RATE_LIMITED' ? RATE_LIMIT_BACKOFF_MS : undefined,
+  });
+}

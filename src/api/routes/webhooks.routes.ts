@@ -1,0 +1,79 @@
+import express, { type Router } from 'express';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import { receiveM3terEvent, type WebhookDeps } from '../../bill-sync/webhook-receiver';
+import { M3terEventSchema } from '../../bill-sync/m3ter-event';
+import { DomainError, ERROR_CODES } from '../../domain/errors';
+import { parseOrThrow } from '../http-errors';
+import { SIGNATURE_HEADERS, verifyWebhookSignature } from '../webhook-signature';
+
+export interface WebhookRouteOptions {
+  secret: string;
+  apiKey?: string;
+  toleranceSeconds: number;
+  maxBodyBytes: number;
+  now?: () => number;
+}
+
+/** `POST /webhooks/m3ter`: signed m3ter events. Answers as soon as the work is handed to Temporal. */
+export function webhookRoutes(deps: WebhookDeps, options: WebhookRouteOptions) {
+  return (registry: OpenAPIRegistry): Router => {
+    registry.registerPath({
+      method: 'post',
+      path: '/webhooks/m3ter',
+      summary: 'Receive an m3ter event (signed request; see README "Webhooks")',
+      security: [],
+      request: {
+        headers: z.object({
+          'x-m3ter-apikey': z.string(),
+          'x-m3ter-timestamp': z.string(),
+          'x-m3ter-signature': z.string(),
+        }),
+        body: { content: { 'application/json': { schema: M3terEventSchema } } },
+      },
+      responses: {
+        202: { description: 'Accepted: processed, duplicate, stale or ignored' },
+        400: { description: 'Malformed body; `error.details.issues` names each field' },
+        401: { description: 'Bad or stale signature' },
+        413: { description: 'Body too large' },
+      },
+    });
+    const router = express.Router();
+    router.post(
+      '/webhooks/m3ter',
+      // The signature covers the raw bytes: keep them, parse after verifying.
+      express.raw({ type: () => true, limit: options.maxBodyBytes }),
+      async (req, res) => {
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const check = verifyWebhookSignature({
+          secret: options.secret,
+          expectedApiKey: options.apiKey,
+          path: req.originalUrl,
+          headers: {
+            apiKey: req.get(SIGNATURE_HEADERS.apiKey),
+            timestamp: req.get(SIGNATURE_HEADERS.timestamp),
+            signature: req.get(SIGNATURE_HEADERS.signature),
+          },
+          body,
+          nowMs: options.now?.() ?? Date.now(),
+          toleranceSeconds: options.toleranceSeconds,
+        });
+        if (!check.ok)
+          throw new DomainError(ERROR_CODES.UNAUTHORIZED, `Webhook signature rejected: ${check.reason}`);
+        let json: unknown;
+        try {
+          json = JSON.parse(body.toString('utf8'));
+        } catch (err) {
+          throw new DomainError(
+            ERROR_CODES.MALFORMED_JSON,
+            `Request body is not valid JSON: ${(err as Error).message}`,
+          );
+        }
+        const event = parseOrThrow(M3terEventSchema, json);
+        const outcome = await receiveM3terEvent(deps, event);
+        res.status(202).json(outcome);
+      },
+    );
+    return router;
+  };
+}

@@ -1,0 +1,118 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/pool';
+import { claimWebhookEvent, getBill, markWebhookEventProcessed, storeBill } from '../db/repositories/bills.repository';
+import { listIntegrations } from '../db/repositories/integrations';
+import { accountInScope } from '../domain/account-scope';
+import { BillSchema, type Account, type Bill } from '../domain/m3ter';
+import { parseOrThrow } from '../api/http-errors';
+import { ValidationError } from '../domain/errors';
+import type { Logger } from '../platform/logger';
+import {
+  ACCOUNTS,
+  AGGREGATIONS,
+  COMPOUND_AGGREGATIONS,
+  PRODUCTS,
+  deleteReferenceObject,
+  getReferenceObject,
+  upsertReferenceObject,
+  type ReferenceKind,
+} from '../settings/reference-data';
+import { requestBillSync } from '../temporal/bill-sync-starter';
+import { actionFor, type M3terEvent } from './m3ter-event';
+
+export interface WebhookDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+}
+
+export interface WebhookOutcome {
+  result: 'processed' | 'duplicate' | 'ignored' | 'stale';
+  eventId: string;
+  /** Workflows signalled or started for a bill event. */
+  workflows: string[];
+  detail?: string;
+}
+
+const REFERENCE_KINDS = {
+  account: ACCOUNTS,
+  product: PRODUCTS,
+  aggregation: AGGREGATIONS,
+  compoundaggregation: COMPOUND_AGGREGATIONS,
+} as const;
+
+const DTO_PATH = 'm3terEvent.eventData';
+
+/**
+ * One m3ter event: configuration events keep the reference data current; bill events store the bill and
+ * ask every integration whose scope includes the account for a sync. Validation happens before anything is
+ * written; an event whose work finished before is a duplicate and starts nothing.
+ */
+export async function receiveM3terEvent(deps: WebhookDeps, event: M3terEvent): Promise<WebhookOutcome> {
+  const action = actionFor(event.eventName);
+  const { newDto, oldDto } = event.m3terEvent.eventData;
+  const base = { eventId: event.id, workflows: [] as string[] };
+  if (action.kind === 'ignored') return { ...base, result: 'ignored', detail: `${event.eventName} is not used by this service` };
+
+  const dto = action.op === 'delete' ? (oldDto ?? newDto) : newDto;
+  const dtoField = `${DTO_PATH}.${action.op === 'delete' && oldDto ? 'oldDto' : 'newDto'}`;
+  if (!dto) throw ValidationError.field(dtoField, 'required: the object the event is about');
+
+  if (action.kind === 'reference') {
+    const kind = REFERENCE_KINDS[action.entity] as ReferenceKind<{ id: string; version?: number | null }>;
+    const object = parseOrThrow(kind.schema, dto, dtoField);
+    const claim = await claimWebhookEvent(deps.db, event.id, event.eventName, object.id);
+    if (claim === 'processed') return { ...base, result: 'duplicate' };
+    const applied =
+      action.op === 'delete'
+        ? (await deleteReferenceObject(deps.db, kind, object.id, object.version ?? null)).applied
+        : (await upsertReferenceObject(deps.db, kind, object)).applied;
+    await markWebhookEventProcessed(deps.db, event.id);
+    return { ...base, result: applied ? 'processed' : 'stale' };
+  }
+
+  const bill = parseOrThrow(BillSchema, dto, dtoField);
+  const claim = await claimWebhookEvent(deps.db, event.id, event.eventName, bill.id);
+  if (claim === 'processed') return { ...base, result: 'duplicate' };
+  if (action.op === 'delete') {
+    await markWebhookEventProcessed(deps.db, event.id);
+    return { ...base, result: 'ignored', detail: 'deleted bills are not removed from QuickBooks' };
+  }
+  const stored = await storeBill(deps.db, bill);
+  // A redelivery of an event that stopped half-way fans out again even though the bill is already stored.
+  if (claim === 'new' && (stored.outcome === 'stale' || stored.outcome === 'unchanged')) {
+    await markWebhookEventProcessed(deps.db, event.id);
+    return { ...base, result: stored.outcome === 'stale' ? 'stale' : 'duplicate', detail: `bill version ${bill.version} is ${stored.outcome}` };
+  }
+  const current = (await getBill(deps.db, bill.id))?.bill ?? bill;
+  const workflows = await fanOut(deps, current, 'webhook');
+  await markWebhookEventProcessed(deps.db, event.id);
+  return { ...base, result: 'processed', workflows };
+}
+
+/**
+ * Signal-with-start of the bill's workflow for every integration whose account scope matches. Disabled
+ * integrations are included: their workflow records a DISABLED run, to be replayed once re-enabled.
+ */
+export async function fanOut(deps: WebhookDeps, bill: Bill, trigger: 'webhook' | 'manual'): Promise<string[]> {
+  const account: Account = (await getReferenceObject(deps.db, ACCOUNTS, bill.accountId)) ?? {
+    id: bill.accountId,
+    code: bill.accountCode ?? null,
+    name: bill.accountCode ?? bill.accountId,
+  };
+  const { data: integrations } = await listIntegrations(deps.db, {}, { limit: 10_000, offset: 0 });
+  const started: string[] = [];
+  for (const integration of integrations) {
+    if (!accountInScope(integration, account).inScope) continue;
+    const { workflowId } = await requestBillSync(deps.temporal, deps.taskQueue, {
+      integrationId: integration.id,
+      billId: bill.id,
+      accountId: bill.accountId,
+      trigger,
+    });
+    started.push(workflowId);
+  }
+  deps.logger.info({ billId: bill.id, workflows: started.length }, 'bill sync requested');
+  return started;
+}

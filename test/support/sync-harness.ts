@@ -1,0 +1,199 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { startEmulator, type RunningEmulator } from '../../emulator';
+import { createActivities } from '../../src/activities';
+import { createDisabledNotifier } from '../../src/activities/disabled-notifier';
+import { billSyncRoutes } from '../../src/api/routes/bill-sync.routes';
+import { webhookRoutes } from '../../src/api/routes/webhooks.routes';
+import { signWebhook } from '../../src/api/webhook-signature';
+import { insertCredential, storeCredentialTokens } from '../../src/db/repositories/credentials';
+import { listRuns, type IntegrationRun } from '../../src/db/repositories/runs.repository';
+import type { Bill } from '../../src/domain/m3ter';
+import { createLogger } from '../../src/platform/logger';
+import { createSmtpMailer } from '../../src/platform/mailer';
+import { createSecretBox, type SecretBox } from '../../src/platform/secret-box';
+import { QuickBooksConnector } from '../../src/quickbooks/connector';
+import type { QuickBooksEndpoints } from '../../src/quickbooks/endpoints';
+import { createWorker } from '../../src/temporal/worker';
+import type { BillSyncResult } from '../../src/workflows/bill-sync.workflow';
+import { startApi, type ApiHarness } from './api-harness';
+import { connectTemporalClient, connectWorkerConnection, createTestDatabase, type TestDatabase, uniqueTaskQueue } from './environment';
+import { startSmtpServer, type ReceivedMail } from './smtp';
+import { workflowBundle } from './workflow-bundle';
+
+export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789abcdef';
+export const WEBHOOK_API_KEY = 'test-webhook-key';
+
+/**
+ * Everything a bill-sync test needs, all real: a migrated PostgreSQL database of its own, the QuickBooks
+ * emulator over HTTP, the product's worker on the shared Temporal dev server (its own task queue), the API
+ * with the webhook and sync routes, and an SMTP server.
+ */
+export interface SyncHarness {
+  database: TestDatabase;
+  emulator: RunningEmulator;
+  api: ApiHarness;
+  temporal: Client;
+  taskQueue: string;
+  secretBox: SecretBox;
+  endpoints: QuickBooksEndpoints;
+  mail: ReceivedMail[];
+  /** Starts (another) worker process-equivalent on the task queue. */
+  startWorker(): Promise<Worker>;
+  stopWorkers(): Promise<void>;
+  /** A credential authorized against an emulator realm (tokens minted by the emulator). */
+  connectCredential(realmId?: string): Promise<{ credentialId: string; realmId: string }>;
+  /** Creates an integration over the API, connected to a fresh emulator realm unless told otherwise. */
+  createIntegration(settings?: Record<string, unknown>, options?: { realmId?: string; credentialId?: string | null }): Promise<{ id: string; realmId: string; credentialId: string | null }>;
+  putAccount(account: Record<string, unknown>): Promise<void>;
+  /** POSTs a signed webhook; returns status and body. */
+  sendWebhook(event: unknown, options?: { secret?: string; timestamp?: number; apiKey?: string; rawBody?: string }): Promise<{ status: number; body: Record<string, unknown> }>;
+  billEvent(bill: Partial<Bill> & { id: string }, eventName?: string, eventId?: string): Record<string, unknown>;
+  /** Waits for the bill's workflow to complete and returns its result. */
+  waitForSync(integrationId: string, billId: string): Promise<BillSyncResult>;
+  runs(filter: { integrationId?: string; billId?: string }): Promise<IntegrationRun[]>;
+  stop(): Promise<void>;
+}
+
+export async function startSyncHarness(options: { workers?: number; emulatorOptions?: Parameters<typeof startEmulator>[0] } = {}): Promise<SyncHarness> {
+  const database = await createTestDatabase();
+  const emulator = await startEmulator({ ...options.emulatorOptions });
+  const smtp = await startSmtpServer();
+  const secretBox = createSecretBox(randomBytes(32));
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const taskQueue = uniqueTaskQueue('bill-sync');
+  const temporal = await connectTemporalClient();
+  const endpoints: QuickBooksEndpoints = {
+    apiBaseUrl: { QuickBooks: emulator.v3BaseUrl, QuickBooksSandbox: emulator.v3BaseUrl },
+    appBaseUrl: { QuickBooks: emulator.url, QuickBooksSandbox: emulator.url },
+    authorizeUrl: emulator.oauth.authorizeUrl,
+    tokenUrl: emulator.oauth.tokenUrl,
+    revokeUrl: emulator.oauth.revokeUrl,
+    clientId: emulator.oauth.clientId,
+    clientSecret: emulator.oauth.clientSecret,
+    redirectUri: 'http://127.0.0.1/oauth/quickbooks/callback',
+  };
+  const db = database.db;
+  const mailer = createSmtpMailer(smtp.url, 'QuickBooks sync <sync@example.test>');
+  const syncDeps = { db, temporal: temporal.client, taskQueue, logger };
+  const api = await startApi({
+    db,
+    secretBox,
+    logger,
+    publicRouters: [webhookRoutes(syncDeps, { secret: WEBHOOK_SECRET, apiKey: WEBHOOK_API_KEY, toleranceSeconds: 300, maxBodyBytes: 1_048_576 })],
+    adminRouters: [
+      billSyncRoutes({ ...syncDeps, connector: new QuickBooksConnector({ db, secretBox, endpoints }), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }),
+    ],
+  });
+
+  const workers: Array<{ worker: Worker; running: Promise<void>; connection: NativeConnection }> = [];
+  const startWorker = async (): Promise<Worker> => {
+    const connection = await connectWorkerConnection();
+    const worker = await createWorker({
+      connection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: await workflowBundle(),
+      activities: createActivities({
+        db,
+        logger,
+        quickBooks: new QuickBooksConnector({ db, secretBox, endpoints }),
+        endpoints,
+        notifier: createDisabledNotifier({ db, mailer, logger, publicBaseUrl: api.baseUrl }),
+      }),
+    });
+    const running = worker.run();
+    workers.push({ worker, running, connection });
+    return worker;
+  };
+  const stopWorkers = async () => {
+    for (const w of workers.splice(0)) {
+      if (w.worker.getState() === 'RUNNING') w.worker.shutdown();
+      await w.running.catch(() => undefined);
+      await w.connection.close();
+    }
+  };
+  for (let i = 0; i < (options.workers ?? 1); i++) await startWorker();
+
+  const harness: SyncHarness = {
+    database,
+    emulator,
+    api,
+    temporal: temporal.client,
+    taskQueue,
+    secretBox,
+    endpoints,
+    mail: smtp.messages,
+    startWorker,
+    stopWorkers,
+    async connectCredential(realmId) {
+      const realm = realmId ?? emulator.control.createRealm().realmId;
+      const tokens = emulator.control.mintTokens(realm);
+      const credential = await insertCredential(db, { name: `realm ${realm}`, destination: 'QuickBooks' });
+      const now = Date.now();
+      await storeCredentialTokens(db, secretBox, credential.id, {
+        realmId: realm,
+        accessToken: tokens.access_token,
+        refreshToken: tokens.refresh_token,
+        accessTokenExpiresAt: new Date(now + tokens.expires_in * 1000).toISOString(),
+        refreshTokenExpiresAt: new Date(now + tokens.x_refresh_token_expires_in * 1000).toISOString(),
+        refreshTokenHardExpiresAt: null,
+      });
+      return { credentialId: credential.id, realmId: realm };
+    },
+    async createIntegration(settings = {}, opts = {}) {
+      let credentialId = opts.credentialId;
+      let realmId = opts.realmId ?? '';
+      if (credentialId === undefined) ({ credentialId, realmId } = await harness.connectCredential(opts.realmId));
+      const res = await api.request<{ id: string }>('POST', '/integrations', {
+        name: `QuickBooks ${randomUUID().slice(0, 8)}`,
+        destination: 'QuickBooks',
+        credentialId,
+        ...settings,
+      });
+      if (res.status !== 201) throw new Error(`create integration: ${res.status} ${res.text}`);
+      return { id: res.body.id, realmId, credentialId };
+    },
+    async putAccount(account) {
+      const res = await api.request('PUT', `/reference/accounts/${encodeURIComponent(String(account.id))}`, account);
+      if (res.status >= 300) throw new Error(`put account: ${res.status} ${res.text}`);
+    },
+    async sendWebhook(event, o = {}) {
+      const body = o.rawBody ?? JSON.stringify(event);
+      const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
+      const apiKey = o.apiKey ?? WEBHOOK_API_KEY;
+      const signature = signWebhook(o.secret ?? WEBHOOK_SECRET, { path: '/webhooks/m3ter', apiKey, timestamp, body });
+      const res = await fetch(`${api.baseUrl}/webhooks/m3ter`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-m3ter-apikey': apiKey,
+          'x-m3ter-timestamp': String(timestamp),
+          'x-m3ter-signature': signature,
+        },
+        body,
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    },
+    billEvent(bill, eventName = 'billing.bill.updated', eventId = randomUUID()) {
+      return { id: eventId, eventName, eventTime: new Date().toISOString(), m3terEvent: { eventData: { newDto: bill } } };
+    },
+    async waitForSync(integrationId, billId) {
+      const handle = temporal.client.workflow.getHandle(`bill-sync/${integrationId}/${billId}`);
+      return (await handle.result()) as BillSyncResult;
+    },
+    runs: (filter) => listRuns(db, filter),
+    async stop() {
+      await stopWorkers();
+      await api.close();
+      mailer.close();
+      await smtp.stop();
+      await emulator.stop();
+      await temporal.close();
+      await database.drop();
+    },
+  };
+  return harness;
+}
