@@ -5,6 +5,7 @@ import {
   type Credential,
   type CredentialTokens,
 } from '../../src/db/repositories/credentials';
+import { createLogger } from '../../src/platform/logger';
 import {
   useApi,
   withFreshApi,
@@ -18,7 +19,10 @@ const ACCESS = 'eyJhbGciOi.access-token-PLAINTEXT-7f3a';
 const REFRESH = 'AB11-refresh-token-PLAINTEXT-91c2';
 
 describe('credentials API', () => {
-  const ctx = useApi();
+  const logLines: string[] = [];
+  const ctx = useApi({
+    logger: createLogger({ level: 'debug', destination: { write: (line: string) => logLines.push(line) } }),
+  });
   let api: ApiHarness;
   const responses: string[] = [];
 
@@ -295,6 +299,13 @@ describe('credentials API', () => {
     await withCredentialLock(ctx.t.db, api.secretBox, cred.id, (locked) => locked.setStatus('EXPIRED'));
     const expired = await api.request<Credential>('GET', `/credentials/${cred.id}`);
     assert.equal(expired.body.status, 'EXPIRED');
+  });
+
+  it('no log line of this file contained a token; changes were logged', () => {
+    assert.ok(logLines.some((l) => l.includes('credential tokens stored')));
+    for (const line of logLines) {
+      for (const secret of [ACCESS, REFRESH, 'at-0', 'rt-0']) assert.ok(!line.includes(secret), line);
+    }
   });
 
   it('no response of this file contained a token', () => {

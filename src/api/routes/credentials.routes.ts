@@ -61,9 +61,9 @@ const ListQuery = z.strictObject({
 });
 
 export function credentialsRouter(deps: SettingsDeps): (registry: OpenAPIRegistry) => Router {
-  const { db, secretBox } = deps;
+  const { db, secretBox, logger } = deps;
   return (registry) => {
-    const r = routes(registry, 'Credentials');
+    const r = routes(registry, 'Credentials', logger);
     r.route(
       {
         method: 'post',
@@ -72,6 +72,7 @@ export function credentialsRouter(deps: SettingsDeps): (registry: OpenAPIRegistr
         body: CreateCredentialBody,
         status: 201,
         response: CredentialResponse,
+        audit: 'credential created',
       },
       ({ body }) => credentials.createCredential(db, body),
     );
@@ -114,6 +115,7 @@ export function credentialsRouter(deps: SettingsDeps): (registry: OpenAPIRegistr
         params: IdParams,
         query: OptionalVersionQuery,
         status: 204,
+        audit: 'credential deleted',
       },
       ({ params, query }) => credentials.deleteCredential(db, params.id, query.version),
     );
@@ -125,6 +127,7 @@ export function credentialsRouter(deps: SettingsDeps): (registry: OpenAPIRegistr
         params: IdParams,
         body: TokensBody,
         response: CredentialResponse,
+        audit: 'credential tokens stored',
       },
       ({ params, body }) => {
         const { version, ...tokens } = body;

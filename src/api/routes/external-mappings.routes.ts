@@ -74,9 +74,9 @@ const LookupQuery = z.strictObject({ ...PageQuery });
 const ResolveQuery = z.strictObject({ m3terEntity: M3terEntitySchema, m3terId: z.string().min(1) });
 
 export function externalMappingsRouter(deps: SettingsDeps): (registry: OpenAPIRegistry) => Router {
-  const { db } = deps;
+  const { db, logger } = deps;
   return (registry) => {
-    const r = routes(registry, 'External mappings');
+    const r = routes(registry, 'External mappings', logger);
     r.route(
       {
         method: 'post',
@@ -85,6 +85,7 @@ export function externalMappingsRouter(deps: SettingsDeps): (registry: OpenAPIRe
         body: CreateMappingBody,
         status: 201,
         response: ExternalMappingResponse,
+        audit: 'external mapping created',
       },
       ({ body }) => mappings.createMapping(db, body),
     );
@@ -116,6 +117,7 @@ export function externalMappingsRouter(deps: SettingsDeps): (registry: OpenAPIRe
         params: IdParams,
         body: ReplaceMappingBody,
         response: ExternalMappingResponse,
+        audit: 'external mapping replaced',
       },
       ({ params, body }) => {
         const { version, ...input } = body;
@@ -130,6 +132,7 @@ export function externalMappingsRouter(deps: SettingsDeps): (registry: OpenAPIRe
         params: IdParams,
         query: OptionalVersionQuery,
         status: 204,
+        audit: 'external mapping deleted',
       },
       ({ params, query }) => mappings.deleteMapping(db, params.id, query.version),
     );

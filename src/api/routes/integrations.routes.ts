@@ -78,9 +78,9 @@ const EnableBody = z.strictObject({ version: Version.optional() }).optional();
 const ConnectCredentialBody = z.strictObject({ credentialId: z.string().min(1), version: Version });
 
 export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegistry) => Router {
-  const { db } = deps;
+  const { db, logger } = deps;
   return (registry) => {
-    const r = routes(registry, 'Integrations');
+    const r = routes(registry, 'Integrations', logger);
     const withWarnings = ({ integration, warnings }: integrations.IntegrationWriteResult) => ({
       ...integration,
       warnings,
@@ -94,6 +94,7 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
         body: CreateIntegrationBody,
         status: 201,
         response: IntegrationResponse,
+        audit: 'integration created',
       },
       async ({ body }) => {
         const { enabled, credentialId, ...settings } = body;
@@ -128,6 +129,7 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
         params: IdParams,
         body: ReplaceIntegrationBody,
         response: IntegrationResponse,
+        audit: 'integration settings replaced',
       },
       async ({ params, body }) => {
         const { version, ...settings } = body;
@@ -142,6 +144,7 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
         params: IdParams,
         body: PatchIntegrationBody,
         response: IntegrationResponse,
+        audit: 'integration settings changed',
       },
       async ({ params, body }) => {
         const { version, ...patch } = body;
@@ -156,6 +159,7 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
         params: IdParams,
         query: OptionalVersionQuery,
         status: 204,
+        audit: 'integration deleted',
       },
       ({ params, query }) => integrations.deleteIntegration(db, params.id, query.version),
     );
@@ -167,6 +171,7 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
         params: IdParams,
         body: EnableBody,
         response: IntegrationResponse,
+        audit: 'integration enabled',
       },
       ({ params, body }) => integrations.enableIntegration(db, params.id, { version: body?.version }),
     );
@@ -178,6 +183,7 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
         params: IdParams,
         body: DisableBody,
         response: IntegrationResponse,
+        audit: 'integration disabled',
       },
       async ({ params, body }) =>
         (
@@ -195,6 +201,7 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
         params: IdParams,
         body: ConnectCredentialBody,
         response: IntegrationResponse,
+        audit: 'integration credential connected',
       },
       ({ params, body }) => integrations.connectCredential(db, params.id, body.credentialId, body.version),
     );
@@ -206,6 +213,7 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
         params: IdParams,
         query: OptionalVersionQuery,
         response: IntegrationResponse,
+        audit: 'integration credential disconnected',
       },
       ({ params, query }) => integrations.disconnectCredential(db, params.id, query.version),
     );

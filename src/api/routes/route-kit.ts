@@ -3,6 +3,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
 import { parseOrThrow } from '../http-errors';
 import { errorResponses } from '../openapi';
+import type { Logger } from '../../platform/logger';
 
 /**
  * Declares a route once: the same zod schemas validate the request and document it in the OpenAPI
@@ -35,6 +36,8 @@ export interface RouteSpec<
   status?: number;
   response?: z.ZodType;
   responseDescription?: string;
+  /** Logged (info, with the path parameters — never the body) after a successful call: an audit trail of changes. */
+  audit?: string;
 }
 
 export interface RouteInput<P, Q, B> {
@@ -55,7 +58,7 @@ export interface Routes {
   ): void;
 }
 
-export function routes(registry: OpenAPIRegistry, tag: string): Routes {
+export function routes(registry: OpenAPIRegistry, tag: string, logger?: Logger): Routes {
   const router = express.Router();
   return {
     router,
@@ -93,6 +96,13 @@ export function routes(registry: OpenAPIRegistry, tag: string): Routes {
           body: spec.body ? parseOrThrow(spec.body, req.body) : undefined,
         } as RouteInput<never, never, never>;
         const result = await handler(input);
+        if (spec.audit) {
+          const id = typeof result === 'object' && result !== null && 'id' in result ? result.id : undefined;
+          logger?.info(
+            { route: `${spec.method.toUpperCase()} ${spec.path}`, params: req.params, id },
+            spec.audit,
+          );
+        }
         if (status === 204) res.status(204).end();
         else res.status(status).json(result);
       });
