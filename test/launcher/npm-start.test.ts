@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+const root = path.resolve(__dirname, '..', '..');
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Every descendant pid of `pid`, read from /proc. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of require('node:fs').readdirSync('/proc') as string[]) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+describe('npm start (the whole system on one machine)', function () {
+  this.timeout(180_000);
+  let child: ChildProcess | undefined;
+  let dataDir: string;
+
+  before(() => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'qbo-start-'));
+  });
+  after(() => {
+    if (child?.pid && isAlive(child.pid)) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('brings up PostgreSQL, Temporal with its Web UI, the emulator, the worker and the API, and stops them all on SIGTERM', async () => {
+    const [api, temporal, ui, emulator, postgres] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const env = {
+      ...process.env,
+      NODE_ENV: 'development',
+      DATA_DIR: dataDir,
+      API_PORT: String(api),
+      TEMPORAL_PORT: String(temporal),
+      TEMPORAL_UI_PORT: String(ui),
+      EMULATOR_PORT: String(emulator),
+      EMBEDDED_POSTGRES_PORT: String(postgres),
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+      QBO_CLIENT_ID: '',
+    };
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const deadline = Date.now() + 150_000;
+    while (!output.includes('Ctrl-C stops everything')) {
+      if (Date.now() > deadline || child.exitCode !== null) assert.fail(`did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    assert.match(output, new RegExp(`API\\s+http://127.0.0.1:${api}`));
+    assert.match(output, new RegExp(`Temporal Web UI\\s+http://127.0.0.1:${ui}`));
+    assert.match(output, new RegExp(`QuickBooks emulator\\s+http://127.0.0.1:${emulator}`));
+
+    const health = await fetch(`http://127.0.0.1:${api}/health`);
+    assert.equal(health.status, 200);
+    const body = (await health.json()) as { status: string; components: Record<string, { ok: boolean }> };
+    assert.equal(body.status, 'ok');
+    assert.deepEqual(Object.keys(body.components).sort(), ['database', 'quickbooks', 'temporal']);
+    assert.equal((await fetch(`http://127.0.0.1:${ui}/`)).status, 200, 'the Temporal Web UI answers');
+    assert.equal((await fetch(`http://127.0.0.1:${emulator}/v3/company/1/preferences`)).status, 401, 'the emulator answers');
+    const key = readFileSync(path.join(dataDir, 'secrets', 'admin-api.key'), 'utf8').trim();
+    const list = await fetch(`http://127.0.0.1:${api}/integrations`, { headers: { authorization: `Bearer ${key}` } });
+    assert.equal(list.status, 200);
+
+    const started = descendants(child.pid!);
+    assert.ok(started.length >= 2, `expected the Temporal and PostgreSQL processes, got ${started.length}`);
+    const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(started.filter(isAlive), [], 'no process is left behind');
+  });
+
+  it('refuses to start with a bad setting and names the variable', async () => {
+    const bad = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], {
+      cwd: root,
+      env: { ...process.env, API_PORT: 'eighty', ENCRYPTION_KEY: 'short' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    bad.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => bad.once('exit', resolve));
+    assert.equal(code, 1);
+    assert.match(stderr, /API_PORT: /);
+    assert.match(stderr, /ENCRYPTION_KEY: must be 32 bytes, base64-encoded/);
+    assert.doesNotMatch(stderr, /short/, 'secret values are not echoed');
+  });
+});
