@@ -15,7 +15,8 @@ export class EmulatorClock {
   }
 
   advance(ms: number): number {
-    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`clock.advance needs a non-negative number of ms, got ${ms}`);
+    if (!Number.isFinite(ms) || ms < 0)
+      throw new RangeError(`clock.advance needs a non-negative number of ms, got ${ms}`);
     this.offsetMs += ms;
     return this.now();
   }

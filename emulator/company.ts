@@ -19,7 +19,12 @@ export function preferences(realm: Realm): JsonObject {
       CustomerTerminology: 'Customers',
       BookCloseDate: undefined,
     },
-    ProductAndServicesPrefs: { ForSales: true, ForPurchase: true, QuantityWithPriceAndRate: true, QuantityOnHand: true },
+    ProductAndServicesPrefs: {
+      ForSales: true,
+      ForPurchase: true,
+      QuantityWithPriceAndRate: true,
+      QuantityOnHand: true,
+    },
     SalesFormsPrefs: {
       CustomField: [],
       CustomTxnNumbers: s.customTxnNumbers,
@@ -40,11 +45,22 @@ export function preferences(realm: Realm): JsonObject {
     },
     EmailMessagesPrefs: {},
     VendorAndPurchasesPrefs: { TrackingByCustomer: true, BillableExpenseTracking: true, POCustomField: [] },
-    TimeTrackingPrefs: { UseServices: true, BillCustomers: true, ShowBillRateToAll: false, WorkWeekStartDate: 'Monday', MarkTimeEntriesBillable: true },
+    TimeTrackingPrefs: {
+      UseServices: true,
+      BillCustomers: true,
+      ShowBillRateToAll: false,
+      WorkWeekStartDate: 'Monday',
+      MarkTimeEntriesBillable: true,
+    },
     TaxPrefs: { UsingSalesTax: false, PartnerTaxEnabled: false },
     CurrencyPrefs: { MultiCurrencyEnabled: s.multiCurrency, HomeCurrency: { value: s.homeCurrency } },
     ReportPrefs: { ReportBasis: 'Accrual', CalcAgingReportFromTxnDate: false },
-    OtherPrefs: { NameValue: [{ Name: 'SalesFormsPrefs.DefaultCustomerMessage' }, { Name: 'WarnDuplicateCheckNumber', Value: 'true' }] },
+    OtherPrefs: {
+      NameValue: [
+        { Name: 'SalesFormsPrefs.DefaultCustomerMessage' },
+        { Name: 'WarnDuplicateCheckNumber', Value: 'true' },
+      ],
+    },
     domain: 'QBO',
     sparse: false,
     Id: '1',
@@ -55,7 +71,14 @@ export function preferences(realm: Realm): JsonObject {
 
 export function companyInfo(realm: Realm): JsonObject {
   const s = realm.settings;
-  const addr = { Id: '1', Line1: '123 Sierra Way', City: 'San Pablo', CountrySubDivisionCode: 'CA', PostalCode: '87999', Country: 'US' };
+  const addr = {
+    Id: '1',
+    Line1: '123 Sierra Way',
+    City: 'San Pablo',
+    CountrySubDivisionCode: 'CA',
+    PostalCode: '87999',
+    Country: 'US',
+  };
   return {
     CompanyName: s.companyName,
     LegalName: s.companyName,

@@ -60,7 +60,10 @@ export class EmulatorControlClient {
     const text = await res.text();
     const data: unknown = text ? JSON.parse(text) : undefined;
     if (!res.ok) {
-      const message = typeof data === 'object' && data !== null && 'error' in data ? String((data as { error: unknown }).error) : text;
+      const message =
+        typeof data === 'object' && data !== null && 'error' in data
+          ? String((data as { error: unknown }).error)
+          : text;
       throw new EmulatorControlError(res.status, `${method} ${path}: ${res.status} ${message}`);
     }
     return data as T;
@@ -115,7 +118,9 @@ export class EmulatorControlClient {
   }
 
   async expireAccessTokens(realmId?: string): Promise<number> {
-    return (await this.call<{ expired: number }>('POST', '/tokens/expire', realmId === undefined ? {} : { realmId })).expired;
+    return (
+      await this.call<{ expired: number }>('POST', '/tokens/expire', realmId === undefined ? {} : { realmId })
+    ).expired;
   }
 
   async revokeToken(token: string): Promise<boolean> {
@@ -159,14 +164,25 @@ export class EmulatorControlClient {
   }
 
   setExchangeRate(realmId: string, currency: string, rate: number): Promise<void> {
-    return this.done('PUT', this.realmPath(realmId, `/exchange-rates/${encodeURIComponent(currency)}`), { rate });
+    return this.done('PUT', this.realmPath(realmId, `/exchange-rates/${encodeURIComponent(currency)}`), {
+      rate,
+    });
   }
 
   documents(realmId: string): Promise<RealmDocuments> {
     return this.call('GET', this.realmPath(realmId, '/documents'));
   }
 
-  applyPayment(realmId: string, entity: 'Invoice' | 'CreditMemo', id: string, amount?: number): Promise<JsonObject> {
-    return this.call('POST', this.realmPath(realmId, `/${entity.toLowerCase()}/${encodeURIComponent(id)}/payment`), { amount });
+  applyPayment(
+    realmId: string,
+    entity: 'Invoice' | 'CreditMemo',
+    id: string,
+    amount?: number,
+  ): Promise<JsonObject> {
+    return this.call(
+      'POST',
+      this.realmPath(realmId, `/${entity.toLowerCase()}/${encodeURIComponent(id)}/payment`),
+      { amount },
+    );
   }
 }

@@ -47,11 +47,19 @@ const faultMatch = z
   .partial()
   .strict();
 
-const queuedFault = z.object({ action: faultAction, match: faultMatch.optional(), count: z.number().int().min(1).optional() });
+const queuedFault = z.object({
+  action: faultAction,
+  match: faultMatch.optional(),
+  count: z.number().int().min(1).optional(),
+});
 const queueBody = z.union([z.object({ faults: z.array(queuedFault) }), queuedFault]);
 
 const limitSettings = z
-  .object({ enabled: z.boolean(), requestsPerMinute: z.number().int().min(1), maxConcurrent: z.number().int().min(1) })
+  .object({
+    enabled: z.boolean(),
+    requestsPerMinute: z.number().int().min(1),
+    maxConcurrent: z.number().int().min(1),
+  })
   .partial()
   .strict();
 
@@ -67,11 +75,18 @@ const oauthSettings = z
   .partial()
   .strict();
 
-const client = z.object({ clientId: z.string().min(1), clientSecret: z.string().min(1), redirectUris: z.array(z.string()).optional() });
+const client = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  redirectUris: z.array(z.string()).optional(),
+});
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   const result = schema.safeParse(value ?? {});
-  if (!result.success) throw new ControlError(result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+  if (!result.success)
+    throw new ControlError(
+      result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
+    );
   return result.data;
 }
 
@@ -79,105 +94,170 @@ function param(req: Request, name: string): string {
   return String((req.params as Record<string, unknown>)[name]);
 }
 
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type Handler = (req: Request) => unknown;
+
+const realmOf = (req: Request) => param(req, 'realmId');
+
+/** Every control endpoint: method, path under /_emulator, handler (its result is the JSON reply, `{ok:true}` for none). */
+function routes(control: EmulatorControl): Array<[Method, string, Handler]> {
+  const snapshotAfter = (change: () => unknown) => {
+    change();
+    return control.clock.snapshot();
+  };
+  return [
+    ['get', '/health', () => ({ ok: true, defaultRealmId: control.defaultRealmId })],
+    ['post', '/reset', () => control.reset()],
+
+    ['get', '/clock', () => control.clock.snapshot()],
+    [
+      'post',
+      '/clock/advance',
+      (req) =>
+        snapshotAfter(() => control.clock.advance(parse(z.object({ ms: z.number().min(0) }), req.body).ms)),
+    ],
+    [
+      'post',
+      '/clock/set',
+      (req) =>
+        snapshotAfter(() =>
+          control.clock.set(parse(z.object({ time: z.union([z.number(), z.string()]) }), req.body).time),
+        ),
+    ],
+
+    ['get', '/counters', () => control.counters()],
+    ['post', '/counters/reset', () => control.resetCounters()],
+
+    ['get', '/faults', () => control.faults()],
+    ['put', '/faults', (req) => control.setFaults(parse(faultSettings, req.body))],
+    [
+      'delete',
+      '/faults',
+      (req) => control.clearFaults(parse(z.object({ seed: z.number().int().optional() }), req.body).seed),
+    ],
+    [
+      'post',
+      '/faults/queue',
+      (req) => {
+        const body = parse(queueBody, req.body);
+        return control.enqueueFaults('faults' in body ? body.faults : [body]);
+      },
+    ],
+    ['put', '/limits', (req) => control.setLimits(parse(limitSettings, req.body))],
+
+    [
+      'post',
+      '/tokens/expire',
+      (req) => ({
+        expired: control.expireAccessTokens(
+          parse(z.object({ realmId: z.string().optional() }), req.body).realmId,
+        ),
+      }),
+    ],
+    [
+      'post',
+      '/tokens/revoke',
+      (req) => ({ revoked: control.revokeToken(parse(z.object({ token: z.string() }), req.body).token) }),
+    ],
+    ['get', '/oauth/clients', () => control.clients()],
+    ['post', '/oauth/clients', (req) => control.registerClient(parse(client, req.body))],
+    ['put', '/oauth/settings', (req) => control.setOAuthSettings(parse(oauthSettings, req.body))],
+
+    ['get', '/realms', () => control.realms()],
+    [
+      'post',
+      '/realms',
+      (req) => {
+        const body = parse(
+          z.object({ realmId: z.string().optional(), settings: realmSettings.optional() }),
+          req.body,
+        );
+        return control.createRealm(body.realmId, body.settings);
+      },
+    ],
+    ['get', '/realms/:realmId', (req) => control.realmSummary(realmOf(req))],
+    ['patch', '/realms/:realmId', (req) => control.updateRealm(realmOf(req), parse(realmSettings, req.body))],
+    [
+      'post',
+      '/realms/:realmId/multicurrency',
+      (req) => {
+        const body = parse(
+          z.object({ enabled: z.boolean(), homeCurrency: z.string().length(3).optional() }),
+          req.body,
+        );
+        return control.setMultiCurrency(realmOf(req), body.enabled, body.homeCurrency);
+      },
+    ],
+    [
+      'put',
+      '/realms/:realmId/exchange-rates/:currency',
+      (req) =>
+        control.setExchangeRate(
+          realmOf(req),
+          param(req, 'currency'),
+          parse(z.object({ rate: z.number() }), req.body).rate,
+        ),
+    ],
+    [
+      'put',
+      '/realms/:realmId/faults',
+      (req) => control.setFaults(parse(faultSettings, req.body), realmOf(req)),
+    ],
+    [
+      'put',
+      '/realms/:realmId/limits',
+      (req) => control.setLimits(parse(limitSettings, req.body), realmOf(req)),
+    ],
+    ['get', '/realms/:realmId/documents', (req) => control.documents(realmOf(req))],
+    [
+      'post',
+      '/realms/:realmId/tokens',
+      (req) =>
+        control.mintTokens(
+          realmOf(req),
+          parse(
+            z.object({ clientId: z.string().optional(), scopes: z.array(z.string()).optional() }),
+            req.body,
+          ),
+        ),
+    ],
+    [
+      'post',
+      '/realms/:realmId/:entity/:id/payment',
+      (req) => {
+        const entity = param(req, 'entity').toLowerCase();
+        if (entity !== 'invoice' && entity !== 'creditmemo')
+          throw new ControlError('payments apply to invoice or creditmemo');
+        const amount = parse(z.object({ amount: z.number().positive().optional() }), req.body).amount;
+        return control.applyPayment(
+          realmOf(req),
+          entity === 'invoice' ? 'Invoice' : 'CreditMemo',
+          param(req, 'id'),
+          amount,
+        );
+      },
+    ],
+  ];
+}
+
 export function controlRouter(control: EmulatorControl): Router {
   const r = express.Router();
   r.use(express.json());
-  const json = (handler: (req: Request) => unknown) => (req: Request, res: Response) => {
-    const result = handler(req);
-    res.status(200).json(result === undefined ? { ok: true } : result);
-  };
-
-  r.get('/health', json(() => ({ ok: true, defaultRealmId: control.defaultRealmId })));
-  r.post('/reset', json(() => control.reset()));
-
-  r.get('/clock', json(() => control.clock.snapshot()));
-  r.post(
-    '/clock/advance',
-    json((req) => {
-      control.clock.advance(parse(z.object({ ms: z.number().min(0) }), req.body).ms);
-      return control.clock.snapshot();
-    }),
-  );
-  r.post(
-    '/clock/set',
-    json((req) => {
-      control.clock.set(parse(z.object({ time: z.union([z.number(), z.string()]) }), req.body).time);
-      return control.clock.snapshot();
-    }),
-  );
-
-  r.get('/counters', json(() => control.counters()));
-  r.post('/counters/reset', json(() => control.resetCounters()));
-
-  r.get('/faults', json(() => control.faults()));
-  r.put('/faults', json((req) => control.setFaults(parse(faultSettings, req.body))));
-  r.delete('/faults', json((req) => control.clearFaults(parse(z.object({ seed: z.number().int().optional() }), req.body).seed)));
-  r.post(
-    '/faults/queue',
-    json((req) => {
-      const body = parse(queueBody, req.body);
-      return control.enqueueFaults('faults' in body ? body.faults : [body]);
-    }),
-  );
-  r.put('/limits', json((req) => control.setLimits(parse(limitSettings, req.body))));
-
-  r.post(
-    '/tokens/expire',
-    json((req) => ({ expired: control.expireAccessTokens(parse(z.object({ realmId: z.string().optional() }), req.body).realmId) })),
-  );
-  r.post('/tokens/revoke', json((req) => ({ revoked: control.revokeToken(parse(z.object({ token: z.string() }), req.body).token) })));
-  r.get('/oauth/clients', json(() => control.clients()));
-  r.post('/oauth/clients', json((req) => control.registerClient(parse(client, req.body))));
-  r.put('/oauth/settings', json((req) => control.setOAuthSettings(parse(oauthSettings, req.body))));
-
-  r.get('/realms', json(() => control.realms()));
-  r.post(
-    '/realms',
-    json((req) => {
-      const body = parse(z.object({ realmId: z.string().optional(), settings: realmSettings.optional() }), req.body);
-      return control.createRealm(body.realmId, body.settings);
-    }),
-  );
-  r.get('/realms/:realmId', json((req) => control.realmSummary(param(req, 'realmId'))));
-  r.patch('/realms/:realmId', json((req) => control.updateRealm(param(req, 'realmId'), parse(realmSettings, req.body))));
-  r.post(
-    '/realms/:realmId/multicurrency',
-    json((req) => {
-      const body = parse(z.object({ enabled: z.boolean(), homeCurrency: z.string().length(3).optional() }), req.body);
-      return control.setMultiCurrency(param(req, 'realmId'), body.enabled, body.homeCurrency);
-    }),
-  );
-  r.put(
-    '/realms/:realmId/exchange-rates/:currency',
-    json((req) => control.setExchangeRate(param(req, 'realmId'), param(req, 'currency'), parse(z.object({ rate: z.number() }), req.body).rate)),
-  );
-  r.put('/realms/:realmId/faults', json((req) => control.setFaults(parse(faultSettings, req.body), param(req, 'realmId'))));
-  r.put('/realms/:realmId/limits', json((req) => control.setLimits(parse(limitSettings, req.body), param(req, 'realmId'))));
-  r.get('/realms/:realmId/documents', json((req) => control.documents(param(req, 'realmId'))));
-  r.post(
-    '/realms/:realmId/tokens',
-    json((req) => {
-      const body = parse(z.object({ clientId: z.string().optional(), scopes: z.array(z.string()).optional() }), req.body);
-      return control.mintTokens(param(req, 'realmId'), body);
-    }),
-  );
-  r.post(
-    '/realms/:realmId/:entity/:id/payment',
-    json((req) => {
-      const entity = param(req, 'entity').toLowerCase();
-      if (entity !== 'invoice' && entity !== 'creditmemo') throw new ControlError('payments apply to invoice or creditmemo');
-      const amount = parse(z.object({ amount: z.number().positive().optional() }), req.body).amount;
-      return control.applyPayment(param(req, 'realmId'), entity === 'invoice' ? 'Invoice' : 'CreditMemo', param(req, 'id'), amount);
-    }),
-  );
-
+  for (const [method, path, handler] of routes(control)) {
+    r[method](path, (req: Request, res: Response) => {
+      const result = handler(req);
+      res.status(200).json(result === undefined ? { ok: true } : result);
+    });
+  }
   r.use((req: Request, res: Response) => {
     res.status(404).json({ error: `no control endpoint ${req.method} ${req.originalUrl}` });
   });
   r.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (res.headersSent) return next(err);
-    if (err instanceof ControlError || err instanceof RangeError) res.status(400).json({ error: err.message });
-    else if (err instanceof QboError) res.status(err.status).json({ error: err.message, Fault: { Error: err.errors, type: err.faultType } });
+    if (err instanceof ControlError || err instanceof RangeError)
+      res.status(400).json({ error: err.message });
+    else if (err instanceof QboError)
+      res.status(err.status).json({ error: err.message, Fault: { Error: err.errors, type: err.faultType } });
     else if (err instanceof SyntaxError) res.status(400).json({ error: `malformed JSON: ${err.message}` });
     else next(err);
   });

@@ -73,7 +73,12 @@ export class EmulatorControl {
   }
 
   private summary(realm: Realm): RealmSummary {
-    return { realmId: realm.id, settings: { ...realm.settings }, limits: this.state.limiter.effective(realm.id), documentCounts: realm.documentCounts() };
+    return {
+      realmId: realm.id,
+      settings: { ...realm.settings },
+      limits: this.state.limiter.effective(realm.id),
+      documentCounts: realm.documentCounts(),
+    };
   }
 
   /** Creates (and seeds) a realm; without an id, a new numeric one is made up. */
@@ -111,7 +116,10 @@ export class EmulatorControl {
   }
 
   setMultiCurrency(realmId: string, enabled: boolean, homeCurrency?: string): RealmSettings {
-    return this.updateRealm(realmId, homeCurrency === undefined ? { multiCurrency: enabled } : { multiCurrency: enabled, homeCurrency });
+    return this.updateRealm(
+      realmId,
+      homeCurrency === undefined ? { multiCurrency: enabled } : { multiCurrency: enabled, homeCurrency },
+    );
   }
 
   /** Home-currency units per one unit of `currency`, used when a document sends no ExchangeRate. */

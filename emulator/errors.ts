@@ -82,9 +82,19 @@ export const faults = {
       element,
     ),
   invalidProperty: (detail: string, element = ''): FaultEntry =>
-    entry('2010', 'Request has invalid or unsupported property', `Property Name:${detail} specified is unsupported or invalid`, element),
+    entry(
+      '2010',
+      'Request has invalid or unsupported property',
+      `Property Name:${detail} specified is unsupported or invalid`,
+      element,
+    ),
   businessValidation: (text: string, element = ''): FaultEntry =>
-    entry('6000', 'A business validation error has occurred while processing your request', `Business Validation Error: ${text}`, element),
+    entry(
+      '6000',
+      'A business validation error has occurred while processing your request',
+      `Business Validation Error: ${text}`,
+      element,
+    ),
   amountCalculation: (supplied: number, element = 'Line.Amount'): FaultEntry =>
     entry(
       '6070',
@@ -93,7 +103,12 @@ export const faults = {
       element,
     ),
   discountMissing: (): FaultEntry =>
-    entry('6090', 'Discount amount or percent required', 'Discount line needs either an Amount or a DiscountPercent', 'Line.DiscountLineDetail'),
+    entry(
+      '6090',
+      'Discount amount or percent required',
+      'Discount line needs either an Amount or a DiscountPercent',
+      'Line.DiscountLineDetail',
+    ),
   customerNameMissing: (): FaultEntry =>
     entry(
       '6080',
@@ -123,7 +138,8 @@ export const errors = {
         'SyncToken',
       ),
     ]),
-  business: (text: string, element = ''): QboError => new QboError(400, [faults.businessValidation(text, element)]),
+  business: (text: string, element = ''): QboError =>
+    new QboError(400, [faults.businessValidation(text, element)]),
   duplicateDocNumber: (docNumber: string, txnType: string, txnId: string): QboError =>
     new QboError(400, [
       entry(
@@ -142,12 +158,18 @@ export const errors = {
         element,
       ),
     ]),
-  queryParse: (detail: string): QboError => new QboError(400, [entry('4000', 'Error parsing query', `QueryParserError: ${detail}`)]),
+  queryParse: (detail: string): QboError =>
+    new QboError(400, [entry('4000', 'Error parsing query', `QueryParserError: ${detail}`)]),
   queryValidation: (detail: string): QboError =>
     new QboError(400, [entry('4001', 'Invalid query', `QueryValidationError: ${detail}`)]),
   invalidRequestId: (id: string, max: number): QboError =>
     new QboError(400, [
-      entry('2130', 'Invalid Request Id Format', `Request Id ${JSON.stringify(id)} is longer than the ${max} characters supported`, 'requestid'),
+      entry(
+        '2130',
+        'Invalid Request Id Format',
+        `Request Id ${JSON.stringify(id)} is longer than the ${max} characters supported`,
+        'requestid',
+      ),
     ]),
   duplicateRequestId: (id: string): QboError =>
     new QboError(400, [
@@ -158,15 +180,27 @@ export const errors = {
         'requestid',
       ),
     ]),
-  invalidProperty: (detail: string, element = ''): QboError => new QboError(400, [faults.invalidProperty(detail, element)]),
+  invalidProperty: (detail: string, element = ''): QboError =>
+    new QboError(400, [faults.invalidProperty(detail, element)]),
   unsupportedOperation: (detail: string): QboError =>
     new QboError(400, [entry('500', 'Unsupported Operation', `Operation ${detail} is not supported.`)]),
   tooManyBatchItems: (max: number, got: number): QboError =>
     new QboError(400, [
-      entry('1040', 'Batch limit exceeded', `The maximum number of batch items is ${max}; the request has ${got}.`, 'BatchItemRequest'),
+      entry(
+        '1040',
+        'Batch limit exceeded',
+        `The maximum number of batch items is ${max}; the request has ${got}.`,
+        'BatchItemRequest',
+      ),
     ]),
   malformedBody: (detail: string): QboError =>
-    new QboError(400, [entry('2010', 'Request has invalid or unsupported property', `Request body could not be parsed: ${detail}`)]),
+    new QboError(400, [
+      entry(
+        '2010',
+        'Request has invalid or unsupported property',
+        `Request body could not be parsed: ${detail}`,
+      ),
+    ]),
   systemFault: (): QboError =>
     new QboError(
       500,
@@ -229,7 +263,13 @@ export function throttledReply(t: ReplyTime): HttpReply {
   return {
     status: 429,
     body: faultBody(
-      [entry('003001', 'message=ThrottleExceeded; errorCode=003001; statusCode=429', 'The request limit was reached.  Try again later')],
+      [
+        entry(
+          '003001',
+          'message=ThrottleExceeded; errorCode=003001; statusCode=429',
+          'The request limit was reached.  Try again later',
+        ),
+      ],
       'SERVICE',
       t,
     ),

@@ -27,7 +27,8 @@ const DEFAULT_ERROR_STATUSES = [500, 503];
 
 function matches(match: FaultMatch | undefined, info: RequestInfo): boolean {
   const m = match ?? {};
-  const same = (want: string | undefined, got: string | undefined) => want === undefined || want.toLowerCase() === (got ?? '').toLowerCase();
+  const same = (want: string | undefined, got: string | undefined) =>
+    want === undefined || want.toLowerCase() === (got ?? '').toLowerCase();
   return (
     (m.target ?? 'api') === info.target &&
     same(m.realmId, info.realmId) &&
@@ -54,7 +55,8 @@ export class FaultInjector {
   }
 
   enqueue(faults: QueuedFault[]): void {
-    for (const f of faults) this.queue.push({ action: f.action, match: f.match, remaining: Math.max(1, f.count ?? 1) });
+    for (const f of faults)
+      this.queue.push({ action: f.action, match: f.match, remaining: Math.max(1, f.count ?? 1) });
   }
 
   /** Clear settings and queue; the generator restarts from the seed (or a new one). */
@@ -80,16 +82,20 @@ export class FaultInjector {
       queued.remaining -= 1;
       if (queued.remaining <= 0) this.queue.splice(index, 1);
       const action = queued.action;
-      return action.type === 'latency' ? { latencyMs: action.ms, injected: true } : { latencyMs: 0, action, injected: true };
+      return action.type === 'latency'
+        ? { latencyMs: action.ms, injected: true }
+        : { latencyMs: 0, action, injected: true };
     }
     if (info.target !== 'api') return { latencyMs: 0, injected: false };
     const s = (info.realmId !== undefined ? this.realms.get(info.realmId) : undefined) ?? this.global;
-    const latencyMs = s.latencyMs && s.latencyMs > 0 && this.random.chance(s.latencyShare ?? 1) ? s.latencyMs : 0;
+    const latencyMs =
+      s.latencyMs && s.latencyMs > 0 && this.random.chance(s.latencyShare ?? 1) ? s.latencyMs : 0;
     let action: FaultDecision['action'];
     if (this.random.chance(s.dropShare)) action = { type: 'drop' };
     else if (this.random.chance(s.throttleShare)) action = { type: 'status', status: 429 };
     else if (this.random.chance(s.errorShare)) {
-      const statuses = s.errorStatuses && s.errorStatuses.length > 0 ? s.errorStatuses : DEFAULT_ERROR_STATUSES;
+      const statuses =
+        s.errorStatuses && s.errorStatuses.length > 0 ? s.errorStatuses : DEFAULT_ERROR_STATUSES;
       action = { type: 'status', status: this.random.pick(statuses) };
     } else if (this.random.chance(s.commitThenDropShare)) action = { type: 'commit-then-drop' };
     return { latencyMs, action, injected: latencyMs > 0 || action !== undefined };

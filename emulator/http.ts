@@ -1,7 +1,15 @@
 /** Writing replies, dropping connections and applying injected faults — shared by the API and OAuth routes. */
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { authenticationFailedReply, plainStatusReply, serviceUnavailableReply, systemFaultReply, throttledReply, type HttpReply, type ReplyTime } from './errors';
+import {
+  authenticationFailedReply,
+  plainStatusReply,
+  serviceUnavailableReply,
+  systemFaultReply,
+  throttledReply,
+  type HttpReply,
+  type ReplyTime,
+} from './errors';
 import type { FaultDecision } from './faults';
 import type { EmulatorState } from './state';
 

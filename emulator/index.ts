@@ -52,7 +52,8 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 export async function startEmulator(options: StartEmulatorOptions = {}): Promise<RunningEmulator> {
   const host = options.host ?? '127.0.0.1';
-  if (!LOOPBACK.has(host)) throw new RangeError(`The emulator only listens on loopback addresses, not ${host}`);
+  if (!LOOPBACK.has(host))
+    throw new RangeError(`The emulator only listens on loopback addresses, not ${host}`);
   const state = new EmulatorState(options);
   const control = new EmulatorControl(state);
   const log: EmulatorLog = options.log ?? ((message, error) => console.error(message, error));

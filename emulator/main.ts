@@ -7,7 +7,8 @@ import { startEmulator } from './index';
 
 async function main(): Promise<void> {
   const port = Number(process.env.EMULATOR_PORT ?? 4010);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`EMULATOR_PORT must be a port number, got ${process.env.EMULATOR_PORT}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new RangeError(`EMULATOR_PORT must be a port number, got ${process.env.EMULATOR_PORT}`);
   const seed = process.env.EMULATOR_SEED === undefined ? undefined : Number(process.env.EMULATOR_SEED);
   const emulator = await startEmulator({
     port,

@@ -26,7 +26,11 @@ function withParams(uri: string, params: Record<string, string | undefined>): st
 }
 
 function sendOAuthError(res: Response, e: OAuthError): void {
-  sendReply(res, { status: e.status, body: e.body(), headers: e.status === 401 ? { 'www-authenticate': 'Basic realm="Intuit"' } : {} });
+  sendReply(res, {
+    status: e.status,
+    body: e.body(),
+    headers: e.status === 401 ? { 'www-authenticate': 'Basic realm="Intuit"' } : {},
+  });
 }
 
 function replyTime(state: EmulatorState): ReplyTime {
@@ -46,7 +50,10 @@ function authorize(state: EmulatorState) {
     }
     const realmId = queryParam(req, 'realmId') ?? queryParam(req, 'realm_id') ?? state.defaultRealmId;
     if (!isValidRealmId(realmId)) {
-      sendOAuthError(res, new OAuthError(400, 'invalid_request', `realmId ${realmId} is not a valid company id`));
+      sendOAuthError(
+        res,
+        new OAuthError(400, 'invalid_request', `realmId ${realmId} is not a valid company id`),
+      );
       return;
     }
     const scopes = (queryParam(req, 'scope') ?? '').split(/[\s+]+/).filter(Boolean);
@@ -73,19 +80,34 @@ function token(state: EmulatorState) {
     countOutcome(state, res);
     res.setHeader('Cache-Control', 'no-cache, no-store');
     res.setHeader('Pragma', 'no-cache');
-    const decision = state.faults.decide({ target: 'oauth', method: 'POST', entity: 'token', operation: grantType });
+    const decision = state.faults.decide({
+      target: 'oauth',
+      method: 'POST',
+      entity: 'token',
+      operation: grantType,
+    });
     const mode = await applyFault(state, decision, req, res, () => replyTime(state));
     if (mode === 'handled') return;
-    const withHardExpiry = String(req.headers['x-include-refresh-token-hard-expires-in'] ?? '').toLowerCase() === 'true';
+    const withHardExpiry =
+      String(req.headers['x-include-refresh-token-hard-expires-in'] ?? '').toLowerCase() === 'true';
     try {
       const client = state.oauth.authenticateClient(req.headers.authorization);
       let tokens;
       if (grantType === 'authorization_code') {
-        tokens = state.oauth.exchangeCode(client, asString(body.code), asString(body.redirect_uri), withHardExpiry);
+        tokens = state.oauth.exchangeCode(
+          client,
+          asString(body.code),
+          asString(body.redirect_uri),
+          withHardExpiry,
+        );
       } else if (grantType === 'refresh_token') {
         tokens = state.oauth.refresh(client, asString(body.refresh_token), withHardExpiry);
       } else {
-        throw new OAuthError(400, 'unsupported_grant_type', `grant_type ${grantType || '(none)'} is not supported`);
+        throw new OAuthError(
+          400,
+          'unsupported_grant_type',
+          `grant_type ${grantType || '(none)'} is not supported`,
+        );
       }
       if (mode === 'commit-then-drop') dropConnection(req);
       else sendReply(res, { status: 200, body: { ...tokens } });
@@ -101,7 +123,12 @@ function revoke(state: EmulatorState) {
   return async (req: Request, res: Response): Promise<void> => {
     state.counters.request('oauth', 'POST oauth revoke');
     countOutcome(state, res);
-    const decision = state.faults.decide({ target: 'oauth', method: 'POST', entity: 'revoke', operation: 'revoke' });
+    const decision = state.faults.decide({
+      target: 'oauth',
+      method: 'POST',
+      entity: 'revoke',
+      operation: 'revoke',
+    });
     const mode = await applyFault(state, decision, req, res, () => replyTime(state));
     if (mode === 'handled') return;
     try {
@@ -128,7 +155,10 @@ function userInfo(state: EmulatorState) {
     const realmId = accessToken ? state.oauth.realmOfAccessToken(accessToken) : undefined;
     const check = realmId ? state.oauth.checkAccessToken(accessToken, realmId) : undefined;
     if (!realmId || !check?.ok) {
-      sendReply(res, authenticationFailedReply(check && !check.ok ? check.detail : 'Token invalid', replyTime(state)));
+      sendReply(
+        res,
+        authenticationFailedReply(check && !check.ok ? check.detail : 'Token invalid', replyTime(state)),
+      );
       return;
     }
     sendReply(res, {
@@ -148,7 +178,10 @@ function userInfo(state: EmulatorState) {
 
 export function oauthRouter(state: EmulatorState): Router {
   const router = express.Router();
-  const parse = [express.urlencoded({ extended: false }), express.json({ type: ['application/json', 'application/*+json'] })];
+  const parse = [
+    express.urlencoded({ extended: false }),
+    express.json({ type: ['application/json', 'application/*+json'] }),
+  ];
   router.get(OAUTH_PATHS.authorize, authorize(state));
   router.post(OAUTH_PATHS.token, ...parse, token(state));
   router.post(OAUTH_PATHS.revoke, ...parse, revoke(state));

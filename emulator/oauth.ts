@@ -74,8 +74,7 @@ interface AuthorizationCode {
 }
 
 export type AccessCheck =
-  | { ok: true; realmId: string; scopes: string[] }
-  | { ok: false; status: 401 | 403; detail: string };
+  { ok: true; realmId: string; scopes: string[] } | { ok: false; status: 401 | 403; detail: string };
 
 function randomToken(prefix: string, bytes: number): string {
   return `${prefix}${randomBytes(bytes).toString('base64url')}`;
@@ -125,7 +124,11 @@ export class OAuthServer {
     if (!client) throw new OAuthError(400, 'invalid_client', `Unknown client_id ${params.clientId}`);
     const allowed = client.redirectUris ?? [];
     if (allowed.length > 0 && !allowed.includes(params.redirectUri)) {
-      throw new OAuthError(400, 'invalid_request', `redirect_uri ${params.redirectUri} is not registered for this app`);
+      throw new OAuthError(
+        400,
+        'invalid_request',
+        `redirect_uri ${params.redirectUri} is not registered for this app`,
+      );
     }
     const code = randomToken('AB11', 30);
     this.codes.set(code, {
@@ -139,22 +142,35 @@ export class OAuthServer {
     return code;
   }
 
-  exchangeCode(client: OAuthClientRegistration, code: string | undefined, redirectUri: string | undefined, withHardExpiry: boolean): TokenSet {
+  exchangeCode(
+    client: OAuthClientRegistration,
+    code: string | undefined,
+    redirectUri: string | undefined,
+    withHardExpiry: boolean,
+  ): TokenSet {
     const entry = code ? this.codes.get(code) : undefined;
-    if (!entry || entry.used || entry.clientId !== client.clientId) throw invalidGrant('Invalid authorization code');
+    if (!entry || entry.used || entry.clientId !== client.clientId)
+      throw invalidGrant('Invalid authorization code');
     if (this.clock.now() >= entry.expiresAt) throw invalidGrant('Authorization code expired');
-    if (entry.redirectUri !== redirectUri) throw invalidGrant('redirect_uri does not match the one used to get the code');
+    if (entry.redirectUri !== redirectUri)
+      throw invalidGrant('redirect_uri does not match the one used to get the code');
     entry.used = true;
     return this.issue(this.newGrant(client.clientId, entry.realmId, entry.scopes), withHardExpiry);
   }
 
-  refresh(client: OAuthClientRegistration, refreshToken: string | undefined, withHardExpiry: boolean): TokenSet {
+  refresh(
+    client: OAuthClientRegistration,
+    refreshToken: string | undefined,
+    withHardExpiry: boolean,
+  ): TokenSet {
     const now = this.clock.now();
     const record = refreshToken ? this.refreshTokens.get(refreshToken) : undefined;
     const grant = record ? this.grants.get(record.grantId) : undefined;
-    if (!record || !grant || grant.revoked || grant.clientId !== client.clientId) throw invalidGrant('Incorrect or invalid refresh token');
+    if (!record || !grant || grant.revoked || grant.clientId !== client.clientId)
+      throw invalidGrant('Incorrect or invalid refresh token');
     if (now >= record.expiresAt || now >= grant.hardExpiresAt) throw invalidGrant('Refresh token expired');
-    if (record.graceUntil !== undefined && now >= record.graceUntil) throw invalidGrant('Incorrect or invalid refresh token');
+    if (record.graceUntil !== undefined && now >= record.graceUntil)
+      throw invalidGrant('Incorrect or invalid refresh token');
     return this.issue(grant, withHardExpiry);
   }
 
@@ -174,17 +190,28 @@ export class OAuthServer {
   }
 
   checkAccessToken(token: string | undefined, realmId: string): AccessCheck {
-    if (!token) return { ok: false, status: 401, detail: 'Token invalid: no bearer token in the Authorization header' };
+    if (!token)
+      return { ok: false, status: 401, detail: 'Token invalid: no bearer token in the Authorization header' };
     const record = this.accessTokens.get(token);
     const grant = record ? this.grants.get(record.grantId) : undefined;
-    if (!record || !grant) return { ok: false, status: 401, detail: `Token invalid: ${token.slice(0, 12)}...` };
+    if (!record || !grant)
+      return { ok: false, status: 401, detail: `Token invalid: ${token.slice(0, 12)}...` };
     if (grant.revoked) return { ok: false, status: 401, detail: `Token revoked: ${token.slice(0, 12)}...` };
-    if (this.clock.now() >= record.expiresAt) return { ok: false, status: 401, detail: `Token expired: ${token.slice(0, 12)}...` };
+    if (this.clock.now() >= record.expiresAt)
+      return { ok: false, status: 401, detail: `Token expired: ${token.slice(0, 12)}...` };
     if (grant.realmId !== realmId) {
-      return { ok: false, status: 403, detail: `The access token is for company ${grant.realmId}, not ${realmId}` };
+      return {
+        ok: false,
+        status: 403,
+        detail: `The access token is for company ${grant.realmId}, not ${realmId}`,
+      };
     }
     if (!grant.scopes.includes(ACCOUNTING_SCOPE)) {
-      return { ok: false, status: 403, detail: `The access token does not have the ${ACCOUNTING_SCOPE} scope` };
+      return {
+        ok: false,
+        status: 403,
+        detail: `The access token does not have the ${ACCOUNTING_SCOPE} scope`,
+      };
     }
     return { ok: true, realmId: grant.realmId, scopes: grant.scopes };
   }
@@ -207,6 +234,14 @@ export class OAuthServer {
       }
     }
     return n;
+  }
+
+  /** Back to the given settings and clients, forgetting all grants, tokens and codes. */
+  reset(settings: Partial<OAuthSettings>, clients: OAuthClientRegistration[]): void {
+    this.settings = { ...DEFAULT_OAUTH_SETTINGS, ...settings };
+    this.clients.clear();
+    for (const c of clients) this.registerClient(c);
+    this.resetTokens();
   }
 
   /** Forget all grants, tokens and codes (clients and settings stay). */
@@ -242,7 +277,10 @@ export class OAuthServer {
     });
     const previous = this.refreshTokens.get(grant.latestRefreshToken);
     if (previous && previous.graceUntil === undefined) {
-      previous.graceUntil = Math.min(previous.expiresAt, now + this.settings.previousRefreshTokenGraceSeconds * 1000);
+      previous.graceUntil = Math.min(
+        previous.expiresAt,
+        now + this.settings.previousRefreshTokenGraceSeconds * 1000,
+      );
     }
     grant.latestRefreshToken = token;
     return token;
@@ -252,22 +290,27 @@ export class OAuthServer {
   private issue(grant: Grant, withHardExpiry: boolean): TokenSet {
     const now = this.clock.now();
     const accessToken = randomToken('eyJlbmMiOiJBMTI4Q0JDLUhTMjU2IiwiYWxnIjoiZGlyIn0..', 48);
-    this.accessTokens.set(accessToken, { grantId: grant.id, expiresAt: now + this.settings.accessTokenTtlSeconds * 1000 });
+    this.accessTokens.set(accessToken, {
+      grantId: grant.id,
+      expiresAt: now + this.settings.accessTokenTtlSeconds * 1000,
+    });
     const latest = this.refreshTokens.get(grant.latestRefreshToken);
     const rotate =
       !latest ||
       this.settings.rotation === 'always' ||
-      (this.settings.rotation === 'daily' && now - latest.issuedAt >= this.settings.previousRefreshTokenGraceSeconds * 1000);
+      (this.settings.rotation === 'daily' &&
+        now - latest.issuedAt >= this.settings.previousRefreshTokenGraceSeconds * 1000);
     const refreshToken = rotate ? this.newRefreshToken(grant, now) : grant.latestRefreshToken;
     const record = this.refreshTokens.get(refreshToken);
     const set: TokenSet = {
-      x_refresh_token_expires_in: Math.max(0, Math.floor(((record?.expiresAt ?? now) - now) / 1000)),
+      x_refresh_token_expires_in: Math.max(0, Math.ceil(((record?.expiresAt ?? now) - now) / 1000)),
       refresh_token: refreshToken,
       access_token: accessToken,
       token_type: 'bearer',
       expires_in: this.settings.accessTokenTtlSeconds,
     };
-    if (withHardExpiry) set.x_refresh_token_hard_expires_in = Math.max(0, Math.floor((grant.hardExpiresAt - now) / 1000));
+    if (withHardExpiry)
+      set.x_refresh_token_hard_expires_in = Math.max(0, Math.ceil((grant.hardExpiresAt - now) / 1000));
     return set;
   }
 }

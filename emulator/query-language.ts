@@ -78,7 +78,11 @@ function tokenize(input: string): Token[] {
         value += c;
         j += 1;
       }
-      if (!closed) throw new QuerySyntaxError(`Lexical error at line 1, column ${column}. Unterminated string literal`, column);
+      if (!closed)
+        throw new QuerySyntaxError(
+          `Lexical error at line 1, column ${column}. Unterminated string literal`,
+          column,
+        );
       tokens.push({ kind: 'string', text: input.slice(i, j + 1), value, column });
       i = j + 1;
       continue;
@@ -107,7 +111,22 @@ function tokenize(input: string): Token[] {
   return tokens;
 }
 
-const KEYWORDS = new Set(['select', 'from', 'where', 'and', 'orderby', 'order', 'by', 'asc', 'desc', 'startposition', 'maxresults', 'in', 'like', 'count']);
+const KEYWORDS = new Set([
+  'select',
+  'from',
+  'where',
+  'and',
+  'orderby',
+  'order',
+  'by',
+  'asc',
+  'desc',
+  'startposition',
+  'maxresults',
+  'in',
+  'like',
+  'count',
+]);
 
 class Parser {
   private pos = 0;
@@ -127,7 +146,10 @@ class Parser {
 
   private fail(expected: string): never {
     const t = this.peek();
-    throw new QuerySyntaxError(`Encountered " ${t.kind === 'word' ? '<IDENTIFIER>' : t.kind} "${t.text} "" at line 1, column ${t.column}. Was expecting: ${expected}`, t.column);
+    throw new QuerySyntaxError(
+      `Encountered " ${t.kind === 'word' ? '<IDENTIFIER>' : t.kind} "${t.text} "" at line 1, column ${t.column}. Was expecting: ${expected}`,
+      t.column,
+    );
   }
 
   private isKeyword(word: string): boolean {
@@ -285,9 +307,17 @@ const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?$/;
 
 /** -1/0/1, or undefined when the two cannot be compared. Strings compare case-insensitively. */
 function compare(docValue: Json | undefined, literal: Literal): number | undefined {
-  if (docValue === undefined || docValue === null || isObject(docValue) || Array.isArray(docValue)) return undefined;
+  if (docValue === undefined || docValue === null || isObject(docValue) || Array.isArray(docValue))
+    return undefined;
   if (typeof literal === 'boolean') {
-    const b = typeof docValue === 'boolean' ? docValue : docValue === 'true' ? true : docValue === 'false' ? false : undefined;
+    const b =
+      typeof docValue === 'boolean'
+        ? docValue
+        : docValue === 'true'
+          ? true
+          : docValue === 'false'
+            ? false
+            : undefined;
     return b === undefined ? undefined : Number(b) - Number(literal);
   }
   if (typeof literal === 'number' || typeof docValue === 'number') {
@@ -321,7 +351,9 @@ export function matches(doc: JsonObject, c: Condition): boolean {
     case 'IN':
       return (c.value as Literal[]).some((lit) => compare(v, lit) === 0);
     case 'LIKE':
-      return (typeof v === 'string' || typeof v === 'number') && likeToRegExp(String(c.value)).test(String(v));
+      return (
+        (typeof v === 'string' || typeof v === 'number') && likeToRegExp(String(c.value)).test(String(v))
+      );
     default: {
       const r = compare(v, c.value as Literal);
       if (r === undefined) return false;
@@ -372,5 +404,9 @@ export function runQuery(docs: JsonObject[], query: ParsedQuery): QueryPage {
     .map((e) => e.doc);
   const startPosition = Math.max(1, query.startPosition ?? 1);
   const maxResults = query.maxResults ?? DEFAULT_MAX_RESULTS;
-  return { items: sorted.slice(startPosition - 1, startPosition - 1 + maxResults), totalCount: filtered.length, startPosition };
+  return {
+    items: sorted.slice(startPosition - 1, startPosition - 1 + maxResults),
+    totalCount: filtered.length,
+    startPosition,
+  };
 }

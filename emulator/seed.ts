@@ -15,11 +15,46 @@ export const SEED_ITEMS = [
 ] as const;
 
 export const SEED_CUSTOMERS = [
-  { DisplayName: "Amy's Bird Sanctuary", GivenName: 'Amy', FamilyName: 'Lauterbach', Email: 'birds@intuit.com', City: 'Bayshore', Zip: '94326' },
-  { DisplayName: "Bill's Windsurf Shop", GivenName: 'Bill', FamilyName: 'Lucchini', Email: 'surf@intuit.com', City: 'Half Moon Bay', Zip: '94213' },
-  { DisplayName: 'Cool Cars', GivenName: 'Grace', FamilyName: 'Pariente', Email: 'cool_cars@intuit.com', City: 'Half Moon Bay', Zip: '94213' },
-  { DisplayName: 'Diego Rodriguez', GivenName: 'Diego', FamilyName: 'Rodriguez', Email: 'diego@intuit.com', City: 'Menlo Park', Zip: '94304' },
-  { DisplayName: 'Dukes Basketball Camp', GivenName: 'Peter', FamilyName: 'Dukes', Email: 'dukes@intuit.com', City: 'Tucson', Zip: '85719' },
+  {
+    DisplayName: "Amy's Bird Sanctuary",
+    GivenName: 'Amy',
+    FamilyName: 'Lauterbach',
+    Email: 'birds@intuit.com',
+    City: 'Bayshore',
+    Zip: '94326',
+  },
+  {
+    DisplayName: "Bill's Windsurf Shop",
+    GivenName: 'Bill',
+    FamilyName: 'Lucchini',
+    Email: 'surf@intuit.com',
+    City: 'Half Moon Bay',
+    Zip: '94213',
+  },
+  {
+    DisplayName: 'Cool Cars',
+    GivenName: 'Grace',
+    FamilyName: 'Pariente',
+    Email: 'cool_cars@intuit.com',
+    City: 'Half Moon Bay',
+    Zip: '94213',
+  },
+  {
+    DisplayName: 'Diego Rodriguez',
+    GivenName: 'Diego',
+    FamilyName: 'Rodriguez',
+    Email: 'diego@intuit.com',
+    City: 'Menlo Park',
+    Zip: '94304',
+  },
+  {
+    DisplayName: 'Dukes Basketball Camp',
+    GivenName: 'Peter',
+    FamilyName: 'Dukes',
+    Email: 'dukes@intuit.com',
+    City: 'Tucson',
+    Zip: '85719',
+  },
 ] as const;
 
 export function seedRealm(realm: Realm, nowMs: number): void {
@@ -32,7 +67,13 @@ export function seedRealm(realm: Realm, nowMs: number): void {
       FamilyName: c.FamilyName,
       CompanyName: c.DisplayName,
       PrimaryEmailAddr: { Address: c.Email },
-      BillAddr: { Id: String(i + 2), Line1: `${100 + i * 11} Main Street`, City: c.City, CountrySubDivisionCode: 'CA', PostalCode: c.Zip },
+      BillAddr: {
+        Id: String(i + 2),
+        Line1: `${100 + i * 11} Main Street`,
+        City: c.City,
+        CountrySubDivisionCode: 'CA',
+        PostalCode: c.Zip,
+      },
     });
   });
 }

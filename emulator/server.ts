@@ -28,11 +28,18 @@ export function createEmulatorApp(state: EmulatorState, control: EmulatorControl
   app.all('/v3/company/:realmId/*rest', apiHandler(state, log));
   app.use((req: Request, res: Response) => {
     const t = { nowMs: state.clock.now(), utcOffset: '-07:00' };
-    sendReply(res, { ...errors.unsupportedOperation(`No resource method found for ${req.method} ${req.path}`).toReply(t), status: 404 });
+    sendReply(res, {
+      ...errors.unsupportedOperation(`No resource method found for ${req.method} ${req.path}`).toReply(t),
+      status: 404,
+    });
   });
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const t = { nowMs: state.clock.now(), utcOffset: '-07:00' };
-    const parseFailed = typeof err === 'object' && err !== null && 'type' in err && (err as { type: unknown }).type === 'entity.parse.failed';
+    const parseFailed =
+      typeof err === 'object' &&
+      err !== null &&
+      'type' in err &&
+      (err as { type: unknown }).type === 'entity.parse.failed';
     if (parseFailed) {
       sendReply(res, errors.malformedBody(err instanceof Error ? err.message : 'invalid JSON').toReply(t));
       return;

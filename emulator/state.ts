@@ -6,7 +6,13 @@ import { Limiter } from './limits';
 import { DEFAULT_CLIENT, OAuthServer } from './oauth';
 import { seedRealm } from './seed';
 import { DEFAULT_REALM_SETTINGS, Store } from './store';
-import type { FaultSettings, LimitSettings, OAuthClientRegistration, OAuthSettings, RealmSettings } from './types';
+import type {
+  FaultSettings,
+  LimitSettings,
+  OAuthClientRegistration,
+  OAuthSettings,
+  RealmSettings,
+} from './types';
 
 export interface EmulatorOptions {
   /** Port to listen on (0, the default, picks a free one). */
@@ -65,10 +71,10 @@ export class EmulatorState {
     for (const realmId of [this.defaultRealmId, ...(this.options.realms ?? [])]) this.store.realm(realmId);
   }
 
-  /** Back to the state right after start: realms re-seeded, tokens, faults, limits, counters and clock reset. */
+  /** Back to the state right after start: realms re-seeded; tokens, OAuth clients and settings, faults, limits, counters and clock reset. */
   reset(): void {
     this.store.reset();
-    this.oauth.resetTokens();
+    this.oauth.reset(this.options.oauth ?? {}, this.options.clients ?? [DEFAULT_CLIENT]);
     this.faults.clear();
     this.limiter.reset();
     this.counters.reset();

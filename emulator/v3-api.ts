@@ -19,8 +19,24 @@ import {
 } from './errors';
 import type { RequestInfo } from './faults';
 import { applyFault, bearerToken, countOutcome, dropConnection, queryParam, sendReply } from './http';
-import { asArray, asBoolean, asObject, asString, canonicalJson, isObject, type Json, type JsonObject } from './json';
-import { MAX_RESULTS_LIMIT, mentionsField, parseQuery, QuerySyntaxError, runQuery, type ParsedQuery } from './query-language';
+import {
+  asArray,
+  asBoolean,
+  asObject,
+  asString,
+  canonicalJson,
+  isObject,
+  type Json,
+  type JsonObject,
+} from './json';
+import {
+  MAX_RESULTS_LIMIT,
+  mentionsField,
+  parseQuery,
+  QuerySyntaxError,
+  runQuery,
+  type ParsedQuery,
+} from './query-language';
 import type { EmulatorState } from './state';
 import type { Realm } from './store';
 import { ENTITY_NAMES, type EntityName } from './types';
@@ -69,7 +85,9 @@ export function describeApiRequest(req: Request, realmId: string, segments: stri
   if (first === 'batch') return { ...base, entity: 'batch', operation: 'batch' };
   if (base.method !== 'POST') return { ...base, entity: first, operation: 'read' };
   const body: unknown = req.body;
-  const operation = queryParam(req, 'operation')?.toLowerCase() ?? (isObject(body) && body.Id !== undefined ? 'update' : 'create');
+  const operation =
+    queryParam(req, 'operation')?.toLowerCase() ??
+    (isObject(body) && body.Id !== undefined ? 'update' : 'create');
   return { ...base, entity: first, operation };
 }
 
@@ -86,7 +104,8 @@ function usesField(q: ParsedQuery, pattern: RegExp): boolean {
 
 /** The content of `QueryResponse` for a query text. */
 function executeQuery(ctx: ApiContext, text: string | undefined): JsonObject {
-  if (text === undefined || text.trim() === '') throw errors.queryParse('Encountered "<EOF>" at line 1, column 1. The query is empty.');
+  if (text === undefined || text.trim() === '')
+    throw errors.queryParse('Encountered "<EOF>" at line 1, column 1. The query is empty.');
   let parsed: ParsedQuery;
   try {
     parsed = parseQuery(text);
@@ -95,15 +114,23 @@ function executeQuery(ctx: ApiContext, text: string | undefined): JsonObject {
     throw e;
   }
   if (parsed.maxResults !== undefined && parsed.maxResults > MAX_RESULTS_LIMIT) {
-    throw errors.queryValidation(`value ${parsed.maxResults} is too large. Max allowed value is ${MAX_RESULTS_LIMIT}`);
+    throw errors.queryValidation(
+      `value ${parsed.maxResults} is too large. Max allowed value is ${MAX_RESULTS_LIMIT}`,
+    );
   }
   const name = QUERYABLE.get(parsed.entity.toLowerCase());
   if (!name) throw errors.queryParse(`Invalid context declaration : ${parsed.entity}`);
-  const present = (d: JsonObject): JsonObject => (name === 'Preferences' || name === 'CompanyInfo' ? d : ENTITIES[name].present(ctx.op, d));
+  const present = (d: JsonObject): JsonObject =>
+    name === 'Preferences' || name === 'CompanyInfo' ? d : ENTITIES[name].present(ctx.op, d);
   let docs: JsonObject[] =
-    name === 'Preferences' ? [preferences(ctx.realm)] : name === 'CompanyInfo' ? [companyInfo(ctx.realm)] : ctx.realm.live(name);
+    name === 'Preferences'
+      ? [preferences(ctx.realm)]
+      : name === 'CompanyInfo'
+        ? [companyInfo(ctx.realm)]
+        : ctx.realm.live(name);
   // QBO returns only active customers and items unless the query says otherwise.
-  if ((name === 'Customer' || name === 'Item') && !mentionsField(parsed, 'Active')) docs = docs.filter((d) => d.Active !== false);
+  if ((name === 'Customer' || name === 'Item') && !mentionsField(parsed, 'Active'))
+    docs = docs.filter((d) => d.Active !== false);
   const presentFirst = name === 'Customer' && usesField(parsed, /^balance/i);
   if (presentFirst) docs = docs.map(present);
   const page = runQuery(docs, parsed);
@@ -117,7 +144,13 @@ function executeQuery(ctx: ApiContext, text: string | undefined): JsonObject {
 
 type WriteOperation = 'create' | 'update' | 'void' | 'delete';
 
-function runWrite(ctx: ApiContext, entity: EntityName, operation: string, body: unknown, sparse?: boolean): JsonObject {
+function runWrite(
+  ctx: ApiContext,
+  entity: EntityName,
+  operation: string,
+  body: unknown,
+  sparse?: boolean,
+): JsonObject {
   const payload = asObject(body);
   if (!payload) throw errors.malformedBody(`a JSON object with the ${entity} is required`);
   const module = ENTITIES[entity];
@@ -161,14 +194,16 @@ function withRequestId(ctx: ApiContext, maxLength: number, run: () => HttpReply)
     return { status: recorded.status, body: recorded.body };
   }
   const record = (reply: HttpReply): void => {
-    if (typeof reply.body !== 'string') ctx.realm.requestIds.set(id, { fingerprint, status: reply.status, body: reply.body });
+    if (typeof reply.body !== 'string')
+      ctx.realm.requestIds.set(id, { fingerprint, status: reply.status, body: reply.body });
   };
   try {
     const reply = run();
     if (reply.status < 300) record(reply);
     return reply;
   } catch (e) {
-    if (e instanceof QboError && ctx.state.recordErrorReplies) record(e.toReply({ nowMs: ctx.op.nowMs, utcOffset: ctx.realm.settings.utcOffset }));
+    if (e instanceof QboError && ctx.state.recordErrorReplies)
+      record(e.toReply({ nowMs: ctx.op.nowMs, utcOffset: ctx.realm.settings.utcOffset }));
     throw e;
   }
 }
@@ -189,12 +224,17 @@ function batchItem(ctx: ApiContext, raw: Json): JsonObject {
   try {
     if (item.Query !== undefined) return { bId, QueryResponse: executeQuery(ctx, asString(item.Query)) };
     const entity = ENTITY_NAMES.find((n) => isObject(item[n]));
-    if (!entity) throw errors.invalidProperty('BatchItemRequest: no Invoice, CreditMemo, Customer, Item or Query', 'BatchItemRequest');
+    if (!entity)
+      throw errors.invalidProperty(
+        'BatchItemRequest: no Invoice, CreditMemo, Customer, Item or Query',
+        'BatchItemRequest',
+      );
     const operation = asString(item.operation)?.toLowerCase() ?? 'create';
     const isVoid = operation === 'update' && asString(item.optionsData)?.toLowerCase() === 'void';
     return { bId, [entity]: runWrite(ctx, entity, isVoid ? 'void' : operation, item[entity]) };
   } catch (e) {
-    if (e instanceof QboError) return { bId, Fault: { Error: e.errors.map((x) => ({ ...x })), type: e.faultType } };
+    if (e instanceof QboError)
+      return { bId, Fault: { Error: e.errors.map((x) => ({ ...x })), type: e.faultType } };
     throw e;
   }
 }
@@ -204,7 +244,10 @@ function batch(ctx: ApiContext): HttpReply {
     const items = asArray(asObject(ctx.req.body)?.BatchItemRequest);
     if (!items) throw errors.validation(faults.requiredParam('BatchItemRequest'));
     if (items.length > MAX_BATCH_ITEMS) throw errors.tooManyBatchItems(MAX_BATCH_ITEMS, items.length);
-    return { status: 200, body: { BatchItemResponse: items.map((i) => batchItem(ctx, i)), time: timeField(ctx) } };
+    return {
+      status: 200,
+      body: { BatchItemResponse: items.map((i) => batchItem(ctx, i)), time: timeField(ctx) },
+    };
   });
 }
 
@@ -226,7 +269,8 @@ function dispatch(ctx: ApiContext): HttpReply {
       if (second !== realm.id && second !== '1') throw errors.objectNotFound('Id');
       return ok({ CompanyInfo: companyInfo(realm) });
     }
-    if (entity && second !== undefined && third === undefined) return ok({ [entity]: ENTITIES[entity].read(ctx.op, second) });
+    if (entity && second !== undefined && third === undefined)
+      return ok({ [entity]: ENTITIES[entity].read(ctx.op, second) });
   }
   if (method === 'POST') {
     if (resource === 'batch' && second === undefined) return batch(ctx);
@@ -246,7 +290,12 @@ export function apiHandler(state: EmulatorState, log: (msg: string, err: unknown
 
     const access = state.oauth.checkAccessToken(bearerToken(req), realmId);
     if (!access.ok) {
-      sendReply(res, access.status === 401 ? authenticationFailedReply(access.detail, t()) : authorizationFailedReply(access.detail, t()));
+      sendReply(
+        res,
+        access.status === 401
+          ? authenticationFailedReply(access.detail, t())
+          : authorizationFailedReply(access.detail, t()),
+      );
       return;
     }
     const realm = state.store.realm(realmId);
@@ -264,7 +313,11 @@ export function apiHandler(state: EmulatorState, log: (msg: string, err: unknown
       realm,
       req,
       segments,
-      op: { realm, nowMs: state.clock.now(), allowDuplicateDocNumber: queryParam(req, 'include')?.toLowerCase() === 'allowduplicatedocnum' },
+      op: {
+        realm,
+        nowMs: state.clock.now(),
+        allowDuplicateDocNumber: queryParam(req, 'include')?.toLowerCase() === 'allowduplicatedocnum',
+      },
     };
     let reply: HttpReply;
     try {

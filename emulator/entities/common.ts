@@ -50,7 +50,12 @@ export function timestamp(ctx: OpContext): string {
 }
 
 /** Replaces a stored document's business fields and stamps the system fields (SyncToken +1 on changes). */
-export function stamp(ctx: OpContext, fields: JsonObject, id: string, previous: JsonObject | undefined): JsonObject {
+export function stamp(
+  ctx: OpContext,
+  fields: JsonObject,
+  id: string,
+  previous: JsonObject | undefined,
+): JsonObject {
   const now = timestamp(ctx);
   const prevMeta = previous && isObject(previous.MetaData) ? previous.MetaData : undefined;
   return {
@@ -117,9 +122,15 @@ export function requireReference(realm: Realm, entity: EntityName, id: string, e
 
 export function defineEntity(rules: EntityRules): EntityModule {
   const known = new Set<string>([...SYSTEM_FIELDS, ...rules.known, ...rules.readOnly]);
-  const present = (ctx: OpContext, doc: JsonObject): JsonObject => (rules.present ? rules.present(ctx, doc) : clone(doc));
+  const present = (ctx: OpContext, doc: JsonObject): JsonObject =>
+    rules.present ? rules.present(ctx, doc) : clone(doc);
 
-  const save = (ctx: OpContext, fields: JsonObject, id: string, previous: JsonObject | undefined): JsonObject => {
+  const save = (
+    ctx: OpContext,
+    fields: JsonObject,
+    id: string,
+    previous: JsonObject | undefined,
+  ): JsonObject => {
     const doc = stamp(ctx, fields, id, previous);
     ctx.realm.put(rules.name, doc);
     return present(ctx, doc);
@@ -173,7 +184,13 @@ export function sameName(a: unknown, b: string): boolean {
 }
 
 /** Throws 6240 when another live document of `entity` already has `name` in `field`. */
-export function requireUniqueName(realm: Realm, entity: EntityName, field: string, name: string, selfId: unknown): void {
+export function requireUniqueName(
+  realm: Realm,
+  entity: EntityName,
+  field: string,
+  name: string,
+  selfId: unknown,
+): void {
   const clash = realm.live(entity).find((d) => d.Id !== selfId && sameName(d[field], name));
   if (clash) throw errors.duplicateName(String(clash.Id), field);
 }

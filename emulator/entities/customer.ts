@@ -8,6 +8,7 @@ import { defineEntity, requireUniqueName, type OpContext } from './common';
 const MAX_DISPLAY_NAME = 500;
 
 /** Customer properties from Intuit's Finance.xsd (NameBase + Customer). */
+// prettier-ignore
 const FIELDS = [
   'Organization', 'Title', 'GivenName', 'MiddleName', 'FamilyName', 'Suffix', 'DisplayName', 'CompanyName',
   'PrintOnCheckName', 'Active', 'PrimaryPhone', 'AlternatePhone', 'Mobile', 'Fax', 'PrimaryEmailAddr', 'WebAddr',
@@ -19,11 +20,22 @@ const FIELDS = [
   'BusinessNumber', 'GSTIN', 'GSTRegistrationType', 'IsCISContractor', 'ClientCompanyId', 'ClientEntityId', 'Source',
   'TaxRegimeId', 'CustomField', 'Gender', 'EmailDeliveryPreference',
 ];
-const READ_ONLY = ['FullyQualifiedName', 'Balance', 'BalanceWithJobs', 'Level', 'OverDueBalance', 'TotalRevenue', 'TotalExpense', 'V4IDPseudonym'];
+const READ_ONLY = [
+  'FullyQualifiedName',
+  'Balance',
+  'BalanceWithJobs',
+  'Level',
+  'OverDueBalance',
+  'TotalRevenue',
+  'TotalExpense',
+  'V4IDPseudonym',
+];
 const NAME_PARTS = ['Title', 'GivenName', 'MiddleName', 'FamilyName', 'Suffix'];
 
 function hasTransactions(ctx: OpContext, customerId: unknown): boolean {
-  return (['Invoice', 'CreditMemo'] as const).some((k) => ctx.realm.live(k).some((d) => refValue(d.CustomerRef) === customerId));
+  return (['Invoice', 'CreditMemo'] as const).some((k) =>
+    ctx.realm.live(k).some((d) => refValue(d.CustomerRef) === customerId),
+  );
 }
 
 function resolveCurrency(ctx: OpContext, input: JsonObject, previous: JsonObject | undefined): string {
@@ -31,11 +43,18 @@ function resolveCurrency(ctx: OpContext, input: JsonObject, previous: JsonObject
   const before = refValue(previous?.CurrencyRef);
   const currency = refValue(input.CurrencyRef) ?? before ?? home;
   if (!multiCurrency && currency !== home) {
-    throw errors.business(`Multicurrency is not enabled for this company: the customer currency ${currency} is not the home currency ${home}.`, 'CurrencyRef');
+    throw errors.business(
+      `Multicurrency is not enabled for this company: the customer currency ${currency} is not the home currency ${home}.`,
+      'CurrencyRef',
+    );
   }
-  if (!isKnownCurrency(currency)) throw errors.business(`Currency ${currency} is not active for this company.`, 'CurrencyRef');
+  if (!isKnownCurrency(currency))
+    throw errors.business(`Currency ${currency} is not active for this company.`, 'CurrencyRef');
   if (previous && before !== undefined && currency !== before && hasTransactions(ctx, previous.Id)) {
-    throw errors.business(`The currency of a customer with transactions can't be changed (from ${before} to ${currency}).`, 'CurrencyRef');
+    throw errors.business(
+      `The currency of a customer with transactions can't be changed (from ${before} to ${currency}).`,
+      'CurrencyRef',
+    );
   }
   return currency;
 }
@@ -44,7 +63,8 @@ function build(ctx: OpContext, input: JsonObject, previous: JsonObject | undefin
   const parts = NAME_PARTS.map((k) => asString(input[k])).filter((p): p is string => !!p && p.trim() !== '');
   const displayName = asString(input.DisplayName) ?? parts.join(' ');
   if (displayName.trim() === '') throw errors.validation(faults.customerNameMissing());
-  if (displayName.length > MAX_DISPLAY_NAME) throw errors.validation(faults.stringLength('DisplayName', MAX_DISPLAY_NAME, displayName.length));
+  if (displayName.length > MAX_DISPLAY_NAME)
+    throw errors.validation(faults.stringLength('DisplayName', MAX_DISPLAY_NAME, displayName.length));
   requireUniqueName(ctx.realm, 'Customer', 'DisplayName', displayName, previous?.Id);
   const currency = resolveCurrency(ctx, input, previous);
   return clone({
@@ -68,11 +88,19 @@ function build(ctx: OpContext, input: JsonObject, previous: JsonObject | undefin
 function present(ctx: OpContext, doc: JsonObject): JsonObject {
   const out = clone(doc);
   let balance = 0n;
-  for (const inv of ctx.realm.live('Invoice')) if (refValue(inv.CustomerRef) === doc.Id) balance += toCents(asNumber(inv.Balance) ?? 0);
-  for (const cm of ctx.realm.live('CreditMemo')) if (refValue(cm.CustomerRef) === doc.Id) balance -= toCents(asNumber(cm.RemainingCredit) ?? 0);
+  for (const inv of ctx.realm.live('Invoice'))
+    if (refValue(inv.CustomerRef) === doc.Id) balance += toCents(asNumber(inv.Balance) ?? 0);
+  for (const cm of ctx.realm.live('CreditMemo'))
+    if (refValue(cm.CustomerRef) === doc.Id) balance -= toCents(asNumber(cm.RemainingCredit) ?? 0);
   out.Balance = centsToNumber(balance);
   out.BalanceWithJobs = centsToNumber(balance);
   return out;
 }
 
-export const customer = defineEntity({ name: 'Customer', known: new Set(FIELDS), readOnly: new Set(READ_ONLY), build, present });
+export const customer = defineEntity({
+  name: 'Customer',
+  known: new Set(FIELDS),
+  readOnly: new Set(READ_ONLY),
+  build,
+  present,
+});

@@ -12,7 +12,9 @@ export const ENTITIES: Record<EntityName, EntityModule> = {
   Item: item,
 };
 
-const BY_LOWER = new Map<string, EntityName>(Object.keys(ENTITIES).map((k) => [k.toLowerCase(), k as EntityName]));
+const BY_LOWER = new Map<string, EntityName>(
+  Object.keys(ENTITIES).map((k) => [k.toLowerCase(), k as EntityName]),
+);
 
 /** `invoice`, `Invoice`, `INVOICE` → `Invoice`. */
 export function entityFromPath(segment: string): EntityName | undefined {

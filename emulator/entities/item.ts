@@ -4,9 +4,21 @@ import { asBoolean, asString, clone, type JsonObject } from '../json';
 import { defineEntity, requireUniqueName, type OpContext } from './common';
 
 const MAX_NAME = 100;
-const TYPES = new Set(['Service', 'NonInventory', 'Inventory', 'Group', 'Category', 'Discount', 'Payment', 'Subtotal', 'Tax', 'Other Charge']);
+const TYPES = new Set([
+  'Service',
+  'NonInventory',
+  'Inventory',
+  'Group',
+  'Category',
+  'Discount',
+  'Payment',
+  'Subtotal',
+  'Tax',
+  'Other Charge',
+]);
 
 /** Item properties from Intuit's Finance.xsd. */
+// prettier-ignore
 const FIELDS = [
   'Name', 'Sku', 'Description', 'Active', 'SubItem', 'ParentRef', 'Taxable', 'SalesTaxIncluded', 'PercentBased',
   'UnitPrice', 'RatePercent', 'Type', 'PaymentMethodRef', 'UOMSetRef', 'IncomeAccountRef', 'PurchaseDesc',
@@ -39,4 +51,9 @@ function build(ctx: OpContext, input: JsonObject, previous: JsonObject | undefin
   });
 }
 
-export const item = defineEntity({ name: 'Item', known: new Set(FIELDS), readOnly: new Set(READ_ONLY), build });
+export const item = defineEntity({
+  name: 'Item',
+  known: new Set(FIELDS),
+  readOnly: new Set(READ_ONLY),
+  build,
+});

@@ -7,7 +7,18 @@ import { addDays, formatDate, isValidDate } from '../clock';
 import { currencyRef, isKnownCurrency } from '../currencies';
 import { centsToNumber, convertCents, percentOfCents, productCents, toCents } from '../decimal';
 import { errors, faults, type FaultEntry } from '../errors';
-import { asArray, asBoolean, asNumber, asObject, asString, clone, isObject, refValue, type Json, type JsonObject } from '../json';
+import {
+  asArray,
+  asBoolean,
+  asNumber,
+  asObject,
+  asString,
+  clone,
+  isObject,
+  refValue,
+  type Json,
+  type JsonObject,
+} from '../json';
 import { defineEntity, requireReference, stamp, type EntityModule, type OpContext } from './common';
 
 type SalesKind = 'Invoice' | 'CreditMemo';
@@ -18,6 +29,7 @@ const DEFAULT_ITEM_ID = '1';
 const NET_DAYS = 30;
 
 /** SalesTransaction / Invoice / CreditMemo properties from Intuit's Finance.xsd. */
+// prettier-ignore
 const COMMON_FIELDS = [
   'CustomField', 'AttachableRef', 'DocNumber', 'TxnDate', 'DepartmentRef', 'CurrencyRef', 'ExchangeRate', 'PrivateNote',
   'TxnStatus', 'Line', 'TxnSource', 'TaxFormType', 'TaxFormNum', 'TransactionLocationType', 'Tag', 'TxnApprovalInfo',
@@ -30,7 +42,16 @@ const COMMON_FIELDS = [
   'AllowOnlineCreditCardPayment', 'AllowOnlineACHPayment', 'AllowOnlinePayPalPayment', 'EInvoiceStatus',
   'ECloudStatusTimeStamp', 'CfdiUse', 'Exportation', 'GlobalInfo', 'InvoiceLink', 'SharedPaymentAllowed', 'TxnTaxDetail',
 ];
-const READ_ONLY = ['TotalAmt', 'Balance', 'HomeTotalAmt', 'HomeBalance', 'RemainingCredit', 'LinkedTxn', 'Deposit', 'TxnTaxDetail'];
+const READ_ONLY = [
+  'TotalAmt',
+  'Balance',
+  'HomeTotalAmt',
+  'HomeBalance',
+  'RemainingCredit',
+  'LinkedTxn',
+  'Deposit',
+  'TxnTaxDetail',
+];
 
 function cents(value: Json | undefined): bigint {
   const n = asNumber(value);
@@ -143,12 +164,21 @@ function resolveCurrency(ctx: OpContext, kind: SalesKind, input: JsonObject, cus
       'CurrencyRef',
     );
   }
-  if (!isKnownCurrency(sent)) throw errors.business(`Currency ${sent} is not active for this company.`, 'CurrencyRef');
+  if (!isKnownCurrency(sent))
+    throw errors.business(`Currency ${sent} is not active for this company.`, 'CurrencyRef');
   const sentRate = asNumber(input.ExchangeRate);
-  return { code: sent, rate: sent === home ? 1 : sentRate && sentRate > 0 ? sentRate : ctx.realm.exchangeRate(sent) };
+  return {
+    code: sent,
+    rate: sent === home ? 1 : sentRate && sentRate > 0 ? sentRate : ctx.realm.exchangeRate(sent),
+  };
 }
 
-function resolveDocNumber(ctx: OpContext, kind: SalesKind, input: JsonObject, previous: JsonObject | undefined): string | undefined {
+function resolveDocNumber(
+  ctx: OpContext,
+  kind: SalesKind,
+  input: JsonObject,
+  previous: JsonObject | undefined,
+): string | undefined {
   let docNumber = input.DocNumber === null ? undefined : asString(input.DocNumber);
   const autoRequested = docNumber === 'AUTO_GENERATE' || asBoolean(input.AutoDocNumber) === true;
   if (autoRequested || (docNumber === undefined && !previous && !ctx.realm.settings.customTxnNumbers)) {
@@ -166,10 +196,16 @@ function buildSalesTransaction(kind: SalesKind) {
     const problems: FaultEntry[] = [];
     const customerId = refValue(input.CustomerRef);
     if (!customerId) problems.push(faults.requiredParam('CustomerRef'));
-    const rawLines = (asArray(input.Line) ?? []).filter((l) => !(isObject(l) && l.DetailType === 'SubTotalLineDetail'));
+    const rawLines = (asArray(input.Line) ?? []).filter(
+      (l) => !(isObject(l) && l.DetailType === 'SubTotalLineDetail'),
+    );
     if (rawLines.length === 0) problems.push(faults.requiredParam('Line'));
     const sentDocNumber = asString(input.DocNumber);
-    if (sentDocNumber !== undefined && sentDocNumber !== 'AUTO_GENERATE' && sentDocNumber.length > MAX_DOC_NUMBER) {
+    if (
+      sentDocNumber !== undefined &&
+      sentDocNumber !== 'AUTO_GENERATE' &&
+      sentDocNumber.length > MAX_DOC_NUMBER
+    ) {
       problems.push(faults.stringLength('DocNumber', MAX_DOC_NUMBER, sentDocNumber.length));
     }
     if (problems.length > 0 || !customerId) throw errors.validation(...problems);
@@ -198,13 +234,19 @@ function buildSalesTransaction(kind: SalesKind) {
     const txnDate = asString(input.TxnDate) ?? formatDate(ctx.nowMs, ctx.realm.settings.utcOffset);
     if (!isValidDate(txnDate)) throw errors.invalidProperty(`TxnDate=${txnDate}`, 'TxnDate');
     const dueDate = asString(input.DueDate) ?? (kind === 'Invoice' ? addDays(txnDate, NET_DAYS) : undefined);
-    if (dueDate !== undefined && !isValidDate(dueDate)) throw errors.invalidProperty(`DueDate=${dueDate}`, 'DueDate');
+    if (dueDate !== undefined && !isValidDate(dueDate))
+      throw errors.invalidProperty(`DueDate=${dueDate}`, 'DueDate');
     const docNumber = resolveDocNumber(ctx, kind, input, previous);
 
     const email = asString(asObject(customer.PrimaryEmailAddr)?.Address);
     const doc: JsonObject = {
       ...(kind === 'Invoice'
-        ? { AllowIPNPayment: false, AllowOnlinePayment: false, AllowOnlineCreditCardPayment: false, AllowOnlineACHPayment: false }
+        ? {
+            AllowIPNPayment: false,
+            AllowOnlinePayment: false,
+            AllowOnlineCreditCardPayment: false,
+            AllowOnlineACHPayment: false,
+          }
         : {}),
       CustomField: [],
       PrintStatus: 'NotSet',
@@ -223,9 +265,11 @@ function buildSalesTransaction(kind: SalesKind) {
       BillAddr: input.BillAddr ?? customer.BillAddr,
       BillEmail: input.BillEmail ?? (email ? { Address: email } : undefined),
       TotalAmt: centsToNumber(total),
-      HomeTotalAmt: currency.rate === undefined ? undefined : centsToNumber(convertCents(total, currency.rate)),
+      HomeTotalAmt:
+        currency.rate === undefined ? undefined : centsToNumber(convertCents(total, currency.rate)),
       Balance: centsToNumber(balance),
-      HomeBalance: currency.rate === undefined ? undefined : centsToNumber(convertCents(balance, currency.rate)),
+      HomeBalance:
+        currency.rate === undefined ? undefined : centsToNumber(convertCents(balance, currency.rate)),
       ...(kind === 'Invoice' ? { Deposit: 0 } : { RemainingCredit: centsToNumber(balance) }),
     };
     delete doc.AutoDocNumber;
@@ -243,7 +287,11 @@ function presentSalesTransaction(_ctx: OpContext, doc: JsonObject): JsonObject {
     if (l.DetailType === 'SalesItemLineDetail' || l.DetailType === 'DescriptionOnly') lastItem = i;
     if (l.DetailType === 'SalesItemLineDetail') subtotal += cents(l.Amount);
   });
-  const subtotalLine: JsonObject = { Amount: centsToNumber(subtotal), DetailType: 'SubTotalLineDetail', SubTotalLineDetail: {} };
+  const subtotalLine: JsonObject = {
+    Amount: centsToNumber(subtotal),
+    DetailType: 'SubTotalLineDetail',
+    SubTotalLineDetail: {},
+  };
   out.Line = [...lines.slice(0, lastItem + 1), subtotalLine, ...lines.slice(lastItem + 1)];
   return out;
 }
@@ -256,7 +304,9 @@ function hasPaymentApplied(doc: JsonObject): boolean {
 function voidSalesTransaction(kind: SalesKind) {
   return (_ctx: OpContext, doc: JsonObject): JsonObject => {
     if (hasPaymentApplied(doc)) {
-      throw errors.business(`This ${kind === 'Invoice' ? 'invoice' : 'credit memo'} has a payment applied to it and can't be voided.`);
+      throw errors.business(
+        `This ${kind === 'Invoice' ? 'invoice' : 'credit memo'} has a payment applied to it and can't be voided.`,
+      );
     }
     const out = clone(doc);
     out.Line = (asArray(doc.Line) ?? []).filter(isObject).map((line) => {
@@ -268,7 +318,8 @@ function voidSalesTransaction(kind: SalesKind) {
     });
     const note = asString(doc.PrivateNote);
     out.PrivateNote = note ? `Voided - ${note}` : 'Voided';
-    for (const field of ['TotalAmt', 'Balance', 'HomeTotalAmt', 'HomeBalance', 'RemainingCredit']) if (field in out) out[field] = 0;
+    for (const field of ['TotalAmt', 'Balance', 'HomeTotalAmt', 'HomeBalance', 'RemainingCredit'])
+      if (field in out) out[field] = 0;
     return out;
   };
 }
@@ -309,15 +360,22 @@ export function applyPayment(ctx: OpContext, kind: SalesKind, id: string, amount
   const balance = cents(doc.Balance);
   const pay = amount === undefined ? balance : toCents(amount);
   if (pay <= 0n || pay > balance) {
-    throw errors.business(`A payment of ${centsToNumber(pay)} must be positive and at most the open balance ${centsToNumber(balance)}.`);
+    throw errors.business(
+      `A payment of ${centsToNumber(pay)} must be positive and at most the open balance ${centsToNumber(balance)}.`,
+    );
   }
   const fields = clone(doc);
   const left = balance - pay;
   fields.Balance = centsToNumber(left);
   const rate = asNumber(doc.ExchangeRate);
-  if ('HomeBalance' in fields && rate !== undefined) fields.HomeBalance = centsToNumber(convertCents(left, rate));
+  if ('HomeBalance' in fields && rate !== undefined)
+    fields.HomeBalance = centsToNumber(convertCents(left, rate));
   if (kind === 'CreditMemo') fields.RemainingCredit = centsToNumber(left);
-  else fields.LinkedTxn = [...(asArray(doc.LinkedTxn) ?? []), { TxnId: ctx.realm.nextPaymentId(), TxnType: 'Payment' }];
+  else
+    fields.LinkedTxn = [
+      ...(asArray(doc.LinkedTxn) ?? []),
+      { TxnId: ctx.realm.nextPaymentId(), TxnType: 'Payment' },
+    ];
   const next = stamp(ctx, fields, String(doc.Id), doc);
   ctx.realm.put(kind, next);
   return presentSalesTransaction(ctx, next);

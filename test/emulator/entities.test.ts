@@ -1,5 +1,17 @@
 import assert from 'node:assert/strict';
-import { asJson, bearer, connectNew, fails, firstError, http, line, ok, ref, useEmulator, type JsonObject } from './helpers';
+import {
+  asJson,
+  bearer,
+  connectNew,
+  fails,
+  firstError,
+  http,
+  line,
+  ok,
+  ref,
+  useEmulator,
+  type JsonObject,
+} from './helpers';
 
 describe('QBO emulator: entities through node-quickbooks', () => {
   const emulator = useEmulator({ clockStart: '2026-03-10T17:00:00Z' });
@@ -28,7 +40,10 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     assert.deepEqual(inv.CustomerRef, { value: '1', name: "Amy's Bird Sanctuary" });
     assert.deepEqual(inv.CurrencyRef, { value: 'USD', name: 'United States Dollar' });
     assert.equal(asJson(inv.BillAddr).City, 'Bayshore');
-    assert.deepEqual(inv.MetaData, { CreateTime: '2026-03-10T10:00:00-07:00', LastUpdatedTime: '2026-03-10T10:00:00-07:00' });
+    assert.deepEqual(inv.MetaData, {
+      CreateTime: '2026-03-10T10:00:00-07:00',
+      LastUpdatedTime: '2026-03-10T10:00:00-07:00',
+    });
     const lines = (inv.Line as JsonObject[]).map(asJson);
     assert.equal(lines.length, 3);
     assert.deepEqual(
@@ -64,7 +79,9 @@ describe('QBO emulator: entities through node-quickbooks', () => {
 
   it('sparse update changes only the fields sent, replaces Line, keeps line ids and bumps SyncToken', async () => {
     const qbo = connectNew(emulator());
-    const inv = await ok((cb) => qbo.createInvoice(invoiceBody({ PrivateNote: 'keep me', CustomerMemo: { value: 'memo' } }), cb));
+    const inv = await ok((cb) =>
+      qbo.createInvoice(invoiceBody({ PrivateNote: 'keep me', CustomerMemo: { value: 'memo' } }), cb),
+    );
     emulator().control.clock.advance(60_000);
     const updated = await ok((cb) =>
       qbo.updateInvoice({ ...ref(inv), Line: [{ ...line(99, '4'), Id: '2' }, line(1, '1')] }, cb),
@@ -90,7 +107,9 @@ describe('QBO emulator: entities through node-quickbooks', () => {
 
   it('full update sets fields left out to absent', async () => {
     const qbo = connectNew(emulator());
-    const inv = await ok((cb) => qbo.createInvoice(invoiceBody({ PrivateNote: 'gone soon', CustomerMemo: { value: 'memo' } }), cb));
+    const inv = await ok((cb) =>
+      qbo.createInvoice(invoiceBody({ PrivateNote: 'gone soon', CustomerMemo: { value: 'memo' } }), cb),
+    );
     const updated = await ok((cb) =>
       qbo.updateInvoice({ ...ref(inv), sparse: false, CustomerRef: { value: '2' }, Line: [line(5)] }, cb),
     );
@@ -106,7 +125,9 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     const qbo = connectNew(emulator());
     const inv = await ok((cb) => qbo.createInvoice(invoiceBody(), cb));
     await ok((cb) => qbo.updateInvoice({ Id: String(inv.Id), SyncToken: '0', PrivateNote: 'first' }, cb));
-    const failure = await fails((cb) => qbo.updateInvoice({ Id: String(inv.Id), SyncToken: '0', PrivateNote: 'second' }, cb));
+    const failure = await fails((cb) =>
+      qbo.updateInvoice({ Id: String(inv.Id), SyncToken: '0', PrivateNote: 'second' }, cb),
+    );
     assert.equal(failure.status, 400);
     assert.deepEqual(failure.data.Fault, {
       Error: [
@@ -185,7 +206,8 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     const long = await fails((cb) => qbo.createInvoice(invoiceBody({ DocNumber: 'X'.repeat(22) }), cb));
     assert.deepEqual(firstError(long.data), {
       Message: 'String length is either shorter or longer than supported by specification',
-      Detail: 'String length specified does not match the supported length. Min:0 Max:21 supported. Supplied length:22',
+      Detail:
+        'String length specified does not match the supported length. Min:0 Max:21 supported. Supplied length:22',
       code: '2050',
       element: 'DocNumber',
     });
@@ -199,7 +221,9 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     assert.equal(firstError(badItem.data).code, '2500');
     assert.equal(firstError(badItem.data).Message, 'Invalid Reference Id');
     assert.equal(firstError(badItem.data).element, 'Line.SalesItemLineDetail.ItemRef');
-    const badCustomer = await fails((cb) => qbo.createInvoice(invoiceBody({ CustomerRef: { value: '999' } }), cb));
+    const badCustomer = await fails((cb) =>
+      qbo.createInvoice(invoiceBody({ CustomerRef: { value: '999' } }), cb),
+    );
     assert.equal(firstError(badCustomer.data).code, '2500');
 
     const item = await ok((cb) => qbo.getItem('3', cb));
@@ -210,17 +234,25 @@ describe('QBO emulator: entities through node-quickbooks', () => {
 
     const customer = await ok((cb) => qbo.getCustomer('2', cb));
     await ok((cb) => qbo.updateCustomer({ ...ref(customer), Active: false }, cb));
-    const inactiveCustomer = await fails((cb) => qbo.createInvoice({ CustomerRef: { value: '2' }, Line: [line(1)] }, cb));
+    const inactiveCustomer = await fails((cb) =>
+      qbo.createInvoice({ CustomerRef: { value: '2' }, Line: [line(1)] }, cb),
+    );
     assert.equal(firstError(inactiveCustomer.data).code, '610');
   });
 
   it('checks Amount = round-half-up(Qty × UnitPrice) to the cent (6070)', async () => {
     const qbo = connectNew(emulator());
-    const good = await ok((cb) => qbo.createInvoice(invoiceBody({ Line: [line(0.02, '1', { Qty: 3, UnitPrice: 0.005 })] }), cb));
+    const good = await ok((cb) =>
+      qbo.createInvoice(invoiceBody({ Line: [line(0.02, '1', { Qty: 3, UnitPrice: 0.005 })] }), cb),
+    );
     assert.equal(good.TotalAmt, 0.02);
-    const exact = await ok((cb) => qbo.createInvoice(invoiceBody({ Line: [line(0.3, '1', { Qty: 3, UnitPrice: 0.1 })] }), cb));
+    const exact = await ok((cb) =>
+      qbo.createInvoice(invoiceBody({ Line: [line(0.3, '1', { Qty: 3, UnitPrice: 0.1 })] }), cb),
+    );
     assert.equal(exact.TotalAmt, 0.3);
-    const bad = await fails((cb) => qbo.createInvoice(invoiceBody({ Line: [line(10.01, '1', { Qty: 1, UnitPrice: 10 })] }), cb));
+    const bad = await fails((cb) =>
+      qbo.createInvoice(invoiceBody({ Line: [line(10.01, '1', { Qty: 1, UnitPrice: 10 })] }), cb),
+    );
     assert.equal(bad.status, 400);
     assert.deepEqual(firstError(bad.data), {
       Message: 'Amount calculation incorrect in the request',
@@ -252,7 +284,9 @@ describe('QBO emulator: entities through node-quickbooks', () => {
       code: '6140',
       element: 'DocNumber',
     });
-    const allowed = await ok((cb) => qbo.createInvoice(invoiceBody({ DocNumber: 'B-1', allowDuplicateDocNum: true }), cb));
+    const allowed = await ok((cb) =>
+      qbo.createInvoice(invoiceBody({ DocNumber: 'B-1', allowDuplicateDocNum: true }), cb),
+    );
     assert.equal(allowed.DocNumber, 'B-1');
     assert.notEqual(allowed.Id, first.Id);
   });
@@ -280,7 +314,9 @@ describe('QBO emulator: entities through node-quickbooks', () => {
 
   it('creates credit memos with positive amounts, RemainingCredit and Balance', async () => {
     const qbo = connectNew(emulator());
-    const cm = await ok((cb) => qbo.createCreditMemo({ CustomerRef: { value: '3' }, Line: [line(20, '5')] }, cb));
+    const cm = await ok((cb) =>
+      qbo.createCreditMemo({ CustomerRef: { value: '3' }, Line: [line(20, '5')] }, cb),
+    );
     assert.equal(cm.TotalAmt, 20);
     assert.equal(cm.Balance, 20);
     assert.equal(cm.RemainingCredit, 20);
@@ -296,7 +332,14 @@ describe('QBO emulator: entities through node-quickbooks', () => {
   it('keeps customers unique by DisplayName (6240 with the existing Id) and fills the defaults', async () => {
     const qbo = connectNew(emulator());
     const created = await ok((cb) =>
-      qbo.createCustomer({ DisplayName: 'Acme Ltd', PrimaryEmailAddr: { Address: 'ap@acme.test' }, BillAddr: { Line1: '1 Road' } }, cb),
+      qbo.createCustomer(
+        {
+          DisplayName: 'Acme Ltd',
+          PrimaryEmailAddr: { Address: 'ap@acme.test' },
+          BillAddr: { Line1: '1 Road' },
+        },
+        cb,
+      ),
     );
     assert.equal(created.Active, true);
     assert.deepEqual(created.CurrencyRef, { value: 'USD', name: 'United States Dollar' });
@@ -307,7 +350,9 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     assert.equal(e.code, '6240');
     assert.equal(e.Message, 'Duplicate Name Exists Error');
     assert.match(String(e.Detail), new RegExp(`Id=${String(created.Id)}$`));
-    const otherCurrency = await fails((cb) => qbo.createCustomer({ DisplayName: 'Euro GmbH', CurrencyRef: { value: 'EUR' } }, cb));
+    const otherCurrency = await fails((cb) =>
+      qbo.createCustomer({ DisplayName: 'Euro GmbH', CurrencyRef: { value: 'EUR' } }, cb),
+    );
     assert.equal(firstError(otherCurrency.data).code, '6000');
     assert.match(String(firstError(otherCurrency.data).Detail), /EUR.*USD/);
   });
@@ -333,11 +378,17 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     assert.deepEqual(paid.LinkedTxn, [{ TxnId: '1', TxnType: 'Payment' }]);
     const read = await ok((cb) => qbo.getInvoice(String(inv.Id), cb));
     assert.notEqual(read.Balance, read.TotalAmt);
-    const voidFailure = await fails((cb) => qbo.voidInvoice({ Id: String(inv.Id), SyncToken: String(read.SyncToken) }, cb));
+    const voidFailure = await fails((cb) =>
+      qbo.voidInvoice({ Id: String(inv.Id), SyncToken: String(read.SyncToken) }, cb),
+    );
     assert.equal(firstError(voidFailure.data).code, '6000');
-    const deleteFailure = await fails((cb) => qbo.deleteInvoice({ Id: String(inv.Id), SyncToken: String(read.SyncToken) }, cb));
+    const deleteFailure = await fails((cb) =>
+      qbo.deleteInvoice({ Id: String(inv.Id), SyncToken: String(read.SyncToken) }, cb),
+    );
     assert.equal(firstError(deleteFailure.data).code, '6000');
-    const updated = await ok((cb) => qbo.updateInvoice({ Id: String(inv.Id), SyncToken: String(read.SyncToken), Line: [line(50)] }, cb));
+    const updated = await ok((cb) =>
+      qbo.updateInvoice({ Id: String(inv.Id), SyncToken: String(read.SyncToken), Line: [line(50)] }, cb),
+    );
     assert.equal(updated.Balance, 40);
   });
 
@@ -370,7 +421,7 @@ describe('QBO emulator: entities through node-quickbooks', () => {
         [
           { bId: 'b1', operation: 'create', Invoice: invoiceBody() },
           { bId: 'b2', operation: 'create', Invoice: { CustomerRef: { value: '1' } } },
-          { bId: 'b3', operation: 'query', Query: 'select * from Item where Name = \'Usage\'' },
+          { bId: 'b3', operation: 'query', Query: "select * from Item where Name = 'Usage'" },
         ],
         cb,
       ),

@@ -23,8 +23,22 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 export function asJson(v: unknown): JsonObject {
-  assert.ok(isRecord(v) && !Array.isArray(v), `expected an object, got ${JSON.stringify(v)}`);
+  if (!isRecord(v) || Array.isArray(v)) assert.fail(`expected an object, got ${String(v)}`);
   return v as JsonObject;
+}
+
+/** The HTTP status of a node-quickbooks outcome (200 when it succeeded, 0 without a response). */
+export function statusOf(outcome: QboOutcome): number {
+  if (outcome.err === null) return 200;
+  const response = isRecord(outcome.err) ? outcome.err.response : undefined;
+  return isRecord(response) ? Number(response.status) : 0;
+}
+
+/** The error response (status and raw body) of a failed node-quickbooks outcome. */
+export function errorResponse(outcome: QboOutcome): { status: number; data: unknown } {
+  const response = isRecord(outcome.err) ? outcome.err.response : undefined;
+  if (!isRecord(response)) assert.fail(`expected an HTTP error, got ${describeError(outcome.err)}`);
+  return { status: Number(response.status), data: response.data };
 }
 
 /** The data of a successful call (fails the test with the fault when it was not). */
@@ -58,7 +72,8 @@ export async function networkError(invoke: (cb: Callback) => void): Promise<stri
 }
 
 export function describeError(err: unknown): string {
-  if (isRecord(err) && isRecord(err.response)) return `HTTP ${String(err.response.status)} ${JSON.stringify(err.response.data)}`;
+  if (isRecord(err) && isRecord(err.response))
+    return `HTTP ${String(err.response.status)} ${JSON.stringify(err.response.data)}`;
   return err instanceof Error ? err.message : JSON.stringify(err);
 }
 
@@ -69,8 +84,24 @@ export function firstError(data: JsonObject): JsonObject {
   return asJson(fault.Error[0]);
 }
 
-export function connect(emulator: RunningEmulator, realmId: string, accessToken: string, refreshToken?: string): QuickBooks {
-  const qbo = new QuickBooks(emulator.oauth.clientId, emulator.oauth.clientSecret, accessToken, false, realmId, true, false, '75', '2.0', refreshToken ?? null);
+export function connect(
+  emulator: RunningEmulator,
+  realmId: string,
+  accessToken: string,
+  refreshToken?: string,
+): QuickBooks {
+  const qbo = new QuickBooks(
+    emulator.oauth.clientId,
+    emulator.oauth.clientSecret,
+    accessToken,
+    false,
+    realmId,
+    true,
+    false,
+    '75',
+    '2.0',
+    refreshToken ?? null,
+  );
   qbo.endpoint = emulator.v3BaseUrl;
   return qbo;
 }
@@ -122,4 +153,7 @@ export const line = (amount: number, itemId = '1', extra: JsonObject = {}): Json
 });
 
 /** Id and SyncToken of a document, for updates, voids and deletes. */
-export const ref = (doc: JsonObject): { Id: string; SyncToken: string } => ({ Id: String(doc.Id), SyncToken: String(doc.SyncToken) });
+export const ref = (doc: JsonObject): { Id: string; SyncToken: string } => ({
+  Id: String(doc.Id),
+  SyncToken: String(doc.SyncToken),
+});
