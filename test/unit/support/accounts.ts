@@ -13,7 +13,13 @@ export const ukAccount: Account = AccountSchema.parse({
     postCode: 'EC1A 1BB',
     country: 'UK',
   },
-  customFields: { country: 'UK', tier: 3, seats: '250', vip: true, accountManager: 'jane.doe@acme-vendor.com' },
+  customFields: {
+    country: 'UK',
+    tier: 3,
+    seats: '250',
+    vip: true,
+    accountManager: 'jane.doe@acme-vendor.com',
+  },
   daysBeforeBillDue: 30,
 });
 
@@ -23,8 +29,14 @@ export const usAccount: Account = AccountSchema.parse({
   name: 'Globex Corporation',
   emailAddress: 'ap@globex.example',
   currency: 'USD',
-  address: { addressLine1: '500 Market St', locality: 'San Francisco', region: 'CA', postCode: '94105', country: 'US' },
-  customFields: {},
+  address: {
+    addressLine1: '500 Market St',
+    locality: 'San Francisco',
+    region: 'CA',
+    postCode: '94105',
+    country: 'US',
+  },
+  customFields: { accountManager: 'jane.doe@vendor.example' },
 });
 
 /** An account with neither address nor custom fields. */
