@@ -11,6 +11,8 @@ export interface WorkerOptions {
   /** A prebuilt bundle (production, tests); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
+  /** How long in-flight activities may finish when the worker stops (default 10 s). */
+  shutdownGraceTime?: string;
 }
 
 /** The worker only wires: workflows from src/workflows, activities from createActivities(deps). */
@@ -22,6 +24,6 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     activities: options.activities,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
-    shutdownGraceTime: '10s',
+    shutdownGraceTime: options.shutdownGraceTime ?? '10s',
   });
 }

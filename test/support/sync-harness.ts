@@ -40,7 +40,7 @@ export interface SyncHarness {
   endpoints: QuickBooksEndpoints;
   mail: ReceivedMail[];
   /** Starts (another) worker process-equivalent on the task queue. */
-  startWorker(): Promise<Worker>;
+  startWorker(options?: { shutdownGraceTime?: string }): Promise<Worker>;
   stopWorkers(): Promise<void>;
   /** A credential authorized against an emulator realm (tokens minted by the emulator). */
   connectCredential(realmId?: string): Promise<{ credentialId: string; realmId: string }>;
@@ -88,12 +88,13 @@ export async function startSyncHarness(options: { workers?: number; emulatorOpti
   });
 
   const workers: Array<{ worker: Worker; running: Promise<void>; connection: NativeConnection }> = [];
-  const startWorker = async (): Promise<Worker> => {
+  const startWorker = async (workerOptions: { shutdownGraceTime?: string } = {}): Promise<Worker> => {
     const connection = await connectWorkerConnection();
     const worker = await createWorker({
       connection,
       namespace: 'default',
       taskQueue,
+      shutdownGraceTime: workerOptions.shutdownGraceTime,
       workflowBundle: await workflowBundle(),
       activities: createActivities({
         db,

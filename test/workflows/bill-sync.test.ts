@@ -198,3 +198,36 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     await assert.rejects(h.temporal.workflow.getHandle(`bill-sync/${integrationId}/${bill.id}`).describe(), /not found/i);
   });
 });
+
+describe('bill sync when the worker stops mid-sync', function () {
+  this.timeout(120_000);
+  let h: SyncHarness;
+  before(async () => {
+    h = await startSyncHarness({ workers: 0 });
+    await h.putAccount(ACME_ACCOUNT);
+  });
+  after(async () => h?.stop());
+
+  it('still leaves exactly one document after the worker is stopped during the create and another takes over', async () => {
+    await h.startWorker({ shutdownGraceTime: '100ms' });
+    const { id: integrationId, realmId } = await h.createIntegration();
+    // The create is slow: the worker stops while QuickBooks is still working on it (and commits it).
+    h.emulator.control.enqueueFaults([{ action: { type: 'latency', ms: 3000 }, match: { realmId, entity: 'invoice', operation: 'create' } }]);
+    const bill = sampleBill();
+    await h.sendWebhook(h.billEvent(bill));
+    const deadline = Date.now() + 30_000;
+    while (!(await getBillDocument(h.database.db, integrationId, bill.id))) {
+      if (Date.now() > deadline) assert.fail('the create was never sent');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await h.stopWorkers();
+    await h.startWorker();
+    const result = await h.waitForSync(integrationId, bill.id);
+    assert.equal(result.status, 'COMPLETE');
+    const invoices = h.emulator.control.documents(realmId).Invoice;
+    assert.equal(invoices.length, 1);
+    const link = await getBillDocument(h.database.db, integrationId, bill.id);
+    assert.equal(link?.state, 'synced');
+    assert.equal(link?.externalId, (invoices[0] as { Id: string }).Id);
+  });
+});
