@@ -2,7 +2,10 @@ import { evaluateAccountFilter, parseAccountFilter, type ParseResult } from './a
 import type { IntegrationSettings } from './integration-settings';
 import type { Account } from './m3ter';
 
-export type AccountScopeSettings = Pick<IntegrationSettings, 'accountIds' | 'restrictedAccountIds' | 'accountFilter'>;
+export type AccountScopeSettings = Pick<
+  IntegrationSettings,
+  'accountIds' | 'restrictedAccountIds' | 'accountFilter'
+>;
 
 export interface AccountScopeResult {
   inScope: boolean;
@@ -33,7 +36,10 @@ export function accountInScope(
     return { inScope: false, reason: `the account filter does not parse: ${parsed.error.message}` };
   }
   if (!evaluateAccountFilter(parsed.expression, account)) {
-    return { inScope: false, reason: `the account filter ${JSON.stringify(source.trim())} is false for account ${account.id}` };
+    return {
+      inScope: false,
+      reason: `the account filter ${JSON.stringify(source.trim())} is false for account ${account.id}`,
+    };
   }
   return { inScope: true };
 }

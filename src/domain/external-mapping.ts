@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { DestinationSchema, type Destination } from './integration-settings';
 
-export const M3TER_ENTITIES = ['Account', 'Product', 'Aggregation', 'CompoundAggregation', 'PricingBand'] as const;
+export const M3TER_ENTITIES = [
+  'Account',
+  'Product',
+  'Aggregation',
+  'CompoundAggregation',
+  'PricingBand',
+] as const;
 export const M3terEntitySchema = z.enum(M3TER_ENTITIES);
 export type M3terEntity = z.infer<typeof M3terEntitySchema>;
 

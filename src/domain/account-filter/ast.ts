@@ -53,4 +53,5 @@ export interface FilterSyntaxError {
   message: string;
 }
 
-export type ParseResult = { ok: true; expression: FilterExpression } | { ok: false; error: FilterSyntaxError };
+export type ParseResult =
+  { ok: true; expression: FilterExpression } | { ok: false; error: FilterSyntaxError };

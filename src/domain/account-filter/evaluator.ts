@@ -28,7 +28,11 @@ function evaluate(expression: FilterExpression, account: Account): boolean {
     case 'or':
       return expression.operands.some((operand) => evaluate(operand, account));
     case 'comparison':
-      return compare(valueOf(expression.left, account), expression.operator, valueOf(expression.right, account));
+      return compare(
+        valueOf(expression.left, account),
+        expression.operator,
+        valueOf(expression.right, account),
+      );
     default:
       return false;
   }

@@ -1,4 +1,10 @@
-import { OBJECT_VARIABLES, SCALAR_VARIABLES, type ComparisonOperator, type FilterSyntaxError, type Operand } from './ast';
+import {
+  OBJECT_VARIABLES,
+  SCALAR_VARIABLES,
+  type ComparisonOperator,
+  type FilterSyntaxError,
+  type Operand,
+} from './ast';
 
 /**
  * Tokens of the filter language. Positions are 0-based UTF-16 offsets into the source.
@@ -84,7 +90,12 @@ function stringAt(source: string, start: number): Token {
   while (at < source.length) {
     const char = source[at];
     if (char === '"') {
-      return { kind: 'operand', operand: { kind: 'literal', value }, position: start, text: source.slice(start, at + 1) };
+      return {
+        kind: 'operand',
+        operand: { kind: 'literal', value },
+        position: start,
+        text: source.slice(start, at + 1),
+      };
     }
     if (char === '\\') {
       const next = source[at + 1];
@@ -111,8 +122,14 @@ function wordToken(word: string, at: number): Token {
   if (keyword) return { kind: 'operand', operand: keyword, position: at, text: word };
   if (NUMBER.test(word)) {
     const value = Number(word);
-    if (!Number.isFinite(value)) return errorToken(at, syntaxError(at, JSON.stringify(word), 'a finite number'));
-    return { kind: 'operand', operand: { kind: 'literal', value: value === 0 ? 0 : value }, position: at, text: word };
+    if (!Number.isFinite(value))
+      return errorToken(at, syntaxError(at, JSON.stringify(word), 'a finite number'));
+    return {
+      kind: 'operand',
+      operand: { kind: 'literal', value: value === 0 ? 0 : value },
+      position: at,
+      text: word,
+    };
   }
   const variable = variableOf(word);
   if (variable === 'missing-field') {

@@ -11,14 +11,18 @@ export function printAccountFilter(expression: FilterExpression): string {
   }
   const keyword = expression.kind === 'and' ? ' AND ' : ' OR ';
   return expression.operands
-    .map((operand) => (operand.kind === 'comparison' ? printAccountFilter(operand) : `(${printAccountFilter(operand)})`))
+    .map((operand) =>
+      operand.kind === 'comparison' ? printAccountFilter(operand) : `(${printAccountFilter(operand)})`,
+    )
     .join(keyword);
 }
 
 function printOperand(operand: Operand): string {
-  if (operand.kind === 'variable') return operand.field === null ? operand.root : `${operand.root}.${operand.field}`;
+  if (operand.kind === 'variable')
+    return operand.field === null ? operand.root : `${operand.root}.${operand.field}`;
   const { value } = operand;
   if (typeof value !== 'string') return String(value);
-  const bare = BARE_WORD.test(value) && !NUMBER.test(value) && !isReservedWord(value) && !isVariableWord(value);
+  const bare =
+    BARE_WORD.test(value) && !NUMBER.test(value) && !isReservedWord(value) && !isVariableWord(value);
   return bare ? value : `"${value.replace(/["\\]/g, '\\$&')}"`;
 }
