@@ -4,6 +4,7 @@ import { classifyFailure, failureFromQuickBooks, type SyncFailure } from '../dom
 import { QuickBooksAuthError } from '../quickbooks/connector';
 import { QuickBooksError } from '../quickbooks/errors';
 import { TokenEndpointError } from '../quickbooks/oauth';
+import { RealmBusyError } from '../quickbooks/rate-governor';
 import { SyncFailureError } from './sync-failure-error';
 
 /** Describes any error an activity met as a SyncFailure (the classification itself is in the domain). */
@@ -14,6 +15,7 @@ export function describeFailure(err: unknown): SyncFailure {
     return { code: err.reason === 'not-connected' ? 'NOT_CONNECTED' : 'AUTH_FAILED', message: err.message };
   }
   if (err instanceof TokenEndpointError) return { code: 'QBO_UNAVAILABLE', message: err.message };
+  if (err instanceof RealmBusyError) return { code: 'QBO_RATE_LIMITED', message: err.message, retryAfterMs: err.retryAfterMs };
   if (err instanceof DomainError) return { code: 'INTERNAL', message: err.message };
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
@@ -32,6 +34,6 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
     message: failure.message,
     details: [failure],
     nonRetryable: !retryable,
-    nextRetryDelay: failure.code === 'QBO_RATE_LIMITED' ? RATE_LIMIT_BACKOFF_MS : undefined,
+    nextRetryDelay: failure.code === 'QBO_RATE_LIMITED' ? (failure.retryAfterMs ?? RATE_LIMIT_BACKOFF_MS) : undefined,
   });
 }

@@ -38,6 +38,8 @@ export interface SyncFailure {
   message: string;
   /** Present when QuickBooks answered (or failed to): its code, element, detail and intuit_tid. */
   quickBooks?: Omit<QuickBooksFailureFacts, 'message'>;
+  /** For rate limits: when trying again makes sense. */
+  retryAfterMs?: number;
 }
 
 export interface FailureClass {

@@ -1,6 +1,7 @@
 import QuickBooks from 'node-quickbooks';
 import type { z } from 'zod';
 import { QuickBooksError, toQuickBooksError } from './errors';
+import type { RateGovernor } from './rate-governor';
 import {
   CompanyInfoSchema,
   CreditMemoSchema,
@@ -50,6 +51,8 @@ export interface QuickBooksClientOptions {
   /** Bound on one call; a write that times out is reported as uncertain. */
   timeoutMs?: number;
   minorVersion?: number;
+  /** Per-realm limits shared by every worker; each call waits for a permit first. */
+  governor?: RateGovernor;
 }
 
 export interface WriteOptions {
@@ -179,7 +182,16 @@ export class QuickBooksClient {
     return parse(schema, body, schema.description ?? 'response');
   }
 
-  private raw(invoke: (cb: Callback) => void, isWrite: boolean): Promise<unknown> {
+  private async raw(invoke: (cb: Callback) => void, isWrite: boolean): Promise<unknown> {
+    const permit = await this.options.governor?.acquire(this.realmId);
+    try {
+      return await this.send(invoke, isWrite);
+    } finally {
+      await permit?.release();
+    }
+  }
+
+  private send(invoke: (cb: Callback) => void, isWrite: boolean): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new QuickBooksError(`QuickBooks did not answer within ${this.timeoutMs} ms`, { kind: 'timeout', uncertain: isWrite }));

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/pool';
+
+/** One permitted QuickBooks request: release it when the response (or error) is in. */
+export interface Permit {
+  release(): Promise<void>;
+}
+
+export interface RateGovernor {
+  /** A permit for one request to the realm, or RealmBusyError when none frees up within the wait. */
+  acquire(realmId: string): Promise<Permit>;
+}
+
+/** No permit within the wait: the caller should give its worker slot back and try again later. */
+export class RealmBusyError extends Error {
+  constructor(
+    readonly realmId: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`QuickBooks company ${realmId} is at its request limit; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+    this.name = 'RealmBusyError';
+  }
+}
+
+export interface GovernorOptions {
+  /** Sustained requests per minute per realm (QBO allows 500; a little headroom by default). */
+  requestsPerMinute?: number;
+  /** Requests that may go at once after a quiet spell; burst + rate × 60 s never exceeds QBO's 500 per minute. */
+  burst?: number;
+  /** Requests in flight per realm (QBO allows 10). */
+  concurrency?: number;
+  /** A slot held longer than this (a crashed process) is free again. */
+  leaseMs?: number;
+  /** How long acquire() waits before giving up with RealmBusyError. */
+  maxWaitMs?: number;
+}
+
+const DEFAULTS = { requestsPerMinute: 490, burst: 10, concurrency: 10, leaseMs: 150_000, maxWaitMs: 5_000 };
+
+/**
+ * QuickBooks' per-realm limits enforced across every worker process through PostgreSQL: a leased slot
+ * (at most `concurrency` in flight) and a token from the realm's bucket (the rate). Waits a little for
+ * both; past `maxWaitMs` it gives up so a busy realm cannot hold all of a worker's activity slots and
+ * starve the other realms.
+ */
+export class PgRateGovernor implements RateGovernor {
+  private readonly o: typeof DEFAULTS;
+  private readonly holder = randomUUID();
+  private readonly knownRealms = new Set<string>();
+
+  constructor(
+    private readonly db: Db,
+    options: GovernorOptions = {},
+  ) {
+    this.o = { ...DEFAULTS, ...options };
+  }
+
+  async acquire(realmId: string): Promise<Permit> {
+    const deadline = Date.now() + this.o.maxWaitMs;
+    await this.ensureRealm(realmId);
+    const slot = await this.waitFor(deadline, realmId, () => this.takeSlot(realmId));
+    try {
+      await this.waitFor(deadline, realmId, () => this.takeToken(realmId));
+    } catch (err) {
+      await this.releaseSlot(realmId, slot);
+      throw err;
+    }
+    let released = false;
+    return {
+      release: async () => {
+        if (released) return;
+        released = true;
+        await this.releaseSlot(realmId, slot);
+      },
+    };
+  }
+
+  /** Retries `attempt` (which returns a value, or the ms to wait) until it succeeds or the deadline passes. */
+  private async waitFor<T>(deadline: number, realmId: string, attempt: () => Promise<{ ok: T } | { waitMs: number }>): Promise<T> {
+    for (;;) {
+      const r = await attempt();
+      if ('ok' in r) return r.ok;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new RealmBusyError(realmId, Math.max(r.waitMs, 1000));
+      await sleep(Math.min(r.waitMs, left, 250) * (0.75 + Math.random() * 0.5));
+    }
+  }
+
+  private async ensureRealm(realmId: string): Promise<void> {
+    if (this.knownRealms.has(realmId)) return;
+    await this.db.query(
+      `INSERT INTO qbo_rate_buckets (realm_id, tokens, refilled_at) VALUES ($1, $2, clock_timestamp()) ON CONFLICT DO NOTHING`,
+      [realmId, this.o.burst],
+    );
+    await this.db.query(
+      `INSERT INTO qbo_concurrency_slots (realm_id, slot) SELECT $1, g FROM generate_series(1, $2::int) g ON CONFLICT DO NOTHING`,
+      [realmId, this.o.concurrency],
+    );
+    this.knownRealms.add(realmId);
+  }
+
+  private async takeSlot(realmId: string): Promise<{ ok: number } | { waitMs: number }> {
+    const { rows } = await this.db.query<{ slot: number }>(
+      `UPDATE qbo_concurrency_slots SET holder = $2, expires_at = clock_timestamp() + ($4::int * interval '1 millisecond')
+       WHERE (realm_id, slot) = (
+         SELECT realm_id, slot FROM qbo_concurrency_slots
+         WHERE realm_id = $1 AND slot <= $3 AND (holder IS NULL OR expires_at < clock_timestamp())
+         ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED)
+       RETURNING slot`,
+      [realmId, this.holder, this.o.concurrency, this.o.leaseMs],
+    );
+    return rows[0] ? { ok: rows[0].slot } : { waitMs: 50 };
+  }
+
+  private async takeToken(realmId: string): Promise<{ ok: true } | { waitMs: number }> {
+    const perSecond = this.o.requestsPerMinute / 60;
+    const { rows } = await this.db.query<{ taken: boolean; tokens: number }>(
+      `WITH b AS (
+         SELECT realm_id, LEAST($2::float8, tokens + EXTRACT(EPOCH FROM (clock_timestamp() - refilled_at)) * $3::float8) AS available
+         FROM qbo_rate_buckets WHERE realm_id = $1 FOR UPDATE)
+       UPDATE qbo_rate_buckets q
+       SET tokens = CASE WHEN b.available >= 1 THEN b.available - 1 ELSE b.available END, refilled_at = clock_timestamp()
+       FROM b WHERE q.realm_id = b.realm_id
+       RETURNING b.available >= 1 AS taken, q.tokens`,
+      [realmId, this.o.burst, perSecond],
+    );
+    const row = rows[0];
+    if (!row) return { waitMs: 100 };
+    if (row.taken) return { ok: true };
+    return { waitMs: Math.ceil(((1 - row.tokens) / perSecond) * 1000) };
+  }
+
+  private async releaseSlot(realmId: string, slot: number): Promise<void> {
+    await this.db.query(
+      'UPDATE qbo_concurrency_slots SET holder = NULL, expires_at = NULL WHERE realm_id = $1 AND slot = $2 AND holder = $3',
+      [realmId, slot, this.holder],
+    );
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(1, ms)));
+}
