@@ -185,6 +185,16 @@ describe('invoice golden: monthly USD bill', () => {
     assert.equal(byProduct.lineCount, 7);
   });
 
+  it('maps DEBIT_MEMO lines through quickBooksItemMapping too, never through their product', () => {
+    const settings = settingsWith({ quickBooksItemMapping: { CREDIT_MEMO: '41', DEBIT_MEMO: '42' } });
+    const result = built(inputFor(bill, { settings }));
+    assert.deepStrictEqual(result.payload.Line[6], {
+      ...lateFee,
+      SalesItemLineDetail: { ItemRef: { value: '42' }, ServiceDate: '2026-10-01' },
+    });
+    assert.deepEqual(result.warnings, []);
+  });
+
   it('sorts by SUBTOTAL: largest amount first, ties in bill order', () => {
     const result = built(
       inputFor(bill, { settings: settingsWith({ ...withCreditMemoItem, sortLineItemsBy: 'SUBTOTAL' }) }),
