@@ -35,7 +35,11 @@ describe('account filter: evaluation', () => {
     assert.deepEqual(table('address == null'), [false, false, true]);
     assert.deepEqual(table('accountCode != null'), [true, true, false]);
     // Prototype members are not fields.
-    assert.deepEqual(table('customFields.constructor == null AND customFields.__proto__ == null'), [true, true, true]);
+    assert.deepEqual(table('customFields.constructor == null AND customFields.__proto__ == null'), [
+      true,
+      true,
+      true,
+    ]);
   });
 
   it('compares strings exactly (case-sensitive)', () => {
@@ -76,10 +80,26 @@ describe('account filter: evaluation', () => {
   });
 
   it('applies AND before OR and honours parentheses', () => {
-    assert.deepEqual(table('address.country == US OR address.country == UK AND currency == USD'), [false, true, false]);
-    assert.deepEqual(table('(address.country == US OR address.country == UK) AND currency == USD'), [false, true, false]);
-    assert.deepEqual(table('(address.country == US OR address.country == UK) AND currency == GBP'), [true, false, false]);
-    assert.deepEqual(table('address.country == UK OR customFields.tier > 1 AND currency == USD'), [true, false, false]);
+    assert.deepEqual(table('address.country == US OR address.country == UK AND currency == USD'), [
+      false,
+      true,
+      false,
+    ]);
+    assert.deepEqual(table('(address.country == US OR address.country == UK) AND currency == USD'), [
+      false,
+      true,
+      false,
+    ]);
+    assert.deepEqual(table('(address.country == US OR address.country == UK) AND currency == GBP'), [
+      true,
+      false,
+      false,
+    ]);
+    assert.deepEqual(table('address.country == UK OR customFields.tier > 1 AND currency == USD'), [
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('never throws, even on odd account shapes', () => {

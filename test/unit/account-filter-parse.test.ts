@@ -76,7 +76,10 @@ describe('account filter: parsing', () => {
     assert.deepEqual(right('-12.5'), { kind: 'literal', value: -12.5 });
     assert.deepEqual(right('1e3'), { kind: 'literal', value: 1000 });
     assert.deepEqual(right('-0'), { kind: 'literal', value: 0 });
-    assert.deepEqual(right('"Acme \\"Widgets\\" \\\\ Ltd"'), { kind: 'literal', value: 'Acme "Widgets" \\ Ltd' });
+    assert.deepEqual(right('"Acme \\"Widgets\\" \\\\ Ltd"'), {
+      kind: 'literal',
+      value: 'Acme "Widgets" \\ Ltd',
+    });
     assert.deepEqual(right('""'), { kind: 'literal', value: '' });
     assert.deepEqual(right('"AND"'), { kind: 'literal', value: 'AND' });
     assert.deepEqual(right('"accountName"'), { kind: 'literal', value: 'accountName' });
@@ -109,7 +112,10 @@ describe('account filter: parsing', () => {
 
   it('accepts AND/OR in any letter case and needs no spaces around symbols', () => {
     assert.deepEqual(parsed('id == a and id == b or id == c'), parsed('id == a AND id == b OR id == c'));
-    assert.deepEqual(parsed('(address.country==UK)Or(currency!=GBP)'), parsed('address.country == UK OR currency != GBP'));
+    assert.deepEqual(
+      parsed('(address.country==UK)Or(currency!=GBP)'),
+      parsed('address.country == UK OR currency != GBP'),
+    );
   });
 
   it('accepts a literal on the left', () => {
@@ -123,9 +129,27 @@ describe('account filter: parsing', () => {
 
   describe('syntax errors (position is a 0-based offset)', () => {
     const cases: Array<[string, string, number, string, string]> = [
-      ['empty filter', '', 0, 'a value or "("', 'Unexpected end of input at position 0: expected a value or "("'],
-      ['blank filter', '   ', 3, 'a value or "("', 'Unexpected end of input at position 3: expected a value or "("'],
-      ['missing right operand', 'accountName == )', 15, 'a value', 'Unexpected ")" at position 15: expected a value'],
+      [
+        'empty filter',
+        '',
+        0,
+        'a value or "("',
+        'Unexpected end of input at position 0: expected a value or "("',
+      ],
+      [
+        'blank filter',
+        '   ',
+        3,
+        'a value or "("',
+        'Unexpected end of input at position 3: expected a value or "("',
+      ],
+      [
+        'missing right operand',
+        'accountName == )',
+        15,
+        'a value',
+        'Unexpected ")" at position 15: expected a value',
+      ],
       [
         'missing operator',
         'accountName UK',
@@ -147,13 +171,43 @@ describe('account filter: parsing', () => {
         'AND, OR or end of input',
         'Unexpected "==" at position 8: expected AND, OR or end of input',
       ],
-      ['stray )', 'id == a)', 7, 'AND, OR or end of input', 'Unexpected ")" at position 7: expected AND, OR or end of input'],
-      ['unclosed (', '(id == a', 8, 'AND, OR or ")"', 'Unexpected end of input at position 8: expected AND, OR or ")"'],
-      ['dangling AND', 'id == a AND', 11, 'a value or "("', 'Unexpected end of input at position 11: expected a value or "("'],
+      [
+        'stray )',
+        'id == a)',
+        7,
+        'AND, OR or end of input',
+        'Unexpected ")" at position 7: expected AND, OR or end of input',
+      ],
+      [
+        'unclosed (',
+        '(id == a',
+        8,
+        'AND, OR or ")"',
+        'Unexpected end of input at position 8: expected AND, OR or ")"',
+      ],
+      [
+        'dangling AND',
+        'id == a AND',
+        11,
+        'a value or "("',
+        'Unexpected end of input at position 11: expected a value or "("',
+      ],
       ['AND as a value', 'id == AND', 6, 'a value', 'Unexpected "AND" at position 6: expected a value'],
       ['empty group', '()', 1, 'a value or "("', 'Unexpected ")" at position 1: expected a value or "("'],
-      ["single quotes", "accountName == 'Acme'", 15, 'a value', `Unexpected "'" at position 15: expected a value`],
-      ['&&', 'id == a && id == b', 8, 'AND, OR or end of input', 'Unexpected "&" at position 8: expected AND, OR or end of input'],
+      [
+        'single quotes',
+        "accountName == 'Acme'",
+        15,
+        'a value',
+        `Unexpected "'" at position 15: expected a value`,
+      ],
+      [
+        '&&',
+        'id == a && id == b',
+        8,
+        'AND, OR or end of input',
+        'Unexpected "&" at position 8: expected AND, OR or end of input',
+      ],
       [
         'unterminated string',
         'accountName == "Acme',
@@ -168,7 +222,13 @@ describe('account filter: parsing', () => {
         'an escape \\" or \\\\ inside a string',
         'Unexpected "\\\\n" at position 17: expected an escape \\" or \\\\ inside a string',
       ],
-      ['number out of range', 'customFields.tier > 1e999', 20, 'a finite number', 'Unexpected "1e999" at position 20: expected a finite number'],
+      [
+        'number out of range',
+        'customFields.tier > 1e999',
+        20,
+        'a finite number',
+        'Unexpected "1e999" at position 20: expected a finite number',
+      ],
       [
         'missing field name',
         'customFields. == 1',
@@ -176,7 +236,13 @@ describe('account filter: parsing', () => {
         'a field name after "customFields."',
         'Unexpected "customFields." at position 0: expected a field name after "customFields."',
       ],
-      ['string where operator expected', 'id "a"', 3, 'a comparison operator (==, !=, <, <=, >, >=)', 'Unexpected string "a" at position 3: expected a comparison operator (==, !=, <, <=, >, >=)'],
+      [
+        'string where operator expected',
+        'id "a"',
+        3,
+        'a comparison operator (==, !=, <, <=, >, >=)',
+        'Unexpected string "a" at position 3: expected a comparison operator (==, !=, <, <=, >, >=)',
+      ],
     ];
     for (const [name, source, position, expected, message] of cases) {
       it(`${name}: ${JSON.stringify(source)}`, () => {

@@ -41,7 +41,10 @@ const expression: fc.Arbitrary<FilterExpression> = fc.letrec<{ node: FilterExpre
       .tuple(operand, fc.constantFrom(...COMPARISON_OPERATORS), operand)
       .map(([left, operator, right]): FilterExpression => ({ kind: 'comparison', operator, left, right })),
     fc
-      .tuple(fc.constantFrom('and' as const, 'or' as const), fc.array(tie('node'), { minLength: 2, maxLength: 4 }))
+      .tuple(
+        fc.constantFrom('and' as const, 'or' as const),
+        fc.array(tie('node'), { minLength: 2, maxLength: 4 }),
+      )
       .map(([kind, operands]): FilterExpression => ({ kind, operands })),
   ),
 })).node;
@@ -53,7 +56,16 @@ const accountArb: fc.Arbitrary<Account> = fc.record({
   currency: fc.option(fc.constantFrom('USD', 'GBP', 'JPY'), { nil: null }),
   address: fc.option(fc.dictionary(fieldName, fc.option(fc.string(), { nil: null })), { nil: undefined }),
   customFields: fc.option(
-    fc.dictionary(fieldName, fc.oneof(fc.string(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom('42', ' 7 ', 'true'))),
+    fc.dictionary(
+      fieldName,
+      fc.oneof(
+        fc.string(),
+        fc.double(),
+        fc.boolean(),
+        fc.constant(null),
+        fc.constantFrom('42', ' 7 ', 'true'),
+      ),
+    ),
     { nil: null },
   ),
 });
@@ -64,9 +76,52 @@ const accounts = [ukAccount, usAccount, bareAccount];
 const tokenSoup = fc
   .array(
     fc.oneof(
-      fc.constantFrom('(', ')', '==', '!=', '<', '<=', '>', '>=', '=', '!', 'AND', 'or', 'Or', 'null', 'true', 'false'),
-      fc.constantFrom('"', '\\', '\\"', '"x"', 'customFields.', 'customFields.country', 'address.country', 'id', 'accountName'),
-      fc.constantFrom(' ', '  ', '\n', '\t', '1e999', '-0', '3.14', 'UK', 'US', "'", '&&', '||', '\u0000', '😀', '\uD800'),
+      fc.constantFrom(
+        '(',
+        ')',
+        '==',
+        '!=',
+        '<',
+        '<=',
+        '>',
+        '>=',
+        '=',
+        '!',
+        'AND',
+        'or',
+        'Or',
+        'null',
+        'true',
+        'false',
+      ),
+      fc.constantFrom(
+        '"',
+        '\\',
+        '\\"',
+        '"x"',
+        'customFields.',
+        'customFields.country',
+        'address.country',
+        'id',
+        'accountName',
+      ),
+      fc.constantFrom(
+        ' ',
+        '  ',
+        '\n',
+        '\t',
+        '1e999',
+        '-0',
+        '3.14',
+        'UK',
+        'US',
+        "'",
+        '&&',
+        '||',
+        '\u0000',
+        '😀',
+        '\uD800',
+      ),
       fc.string({ maxLength: 4 }),
     ),
     { maxLength: 60 },
@@ -79,12 +134,16 @@ function assertWellFormedOutcome(source: string): void {
   const elapsed = performance.now() - started;
   assert.ok(elapsed < 250, `parse took ${elapsed} ms`);
   if (result.ok) {
-    for (const account of accounts) assert.equal(typeof evaluateAccountFilter(result.expression, account), 'boolean');
+    for (const account of accounts)
+      assert.equal(typeof evaluateAccountFilter(result.expression, account), 'boolean');
     return;
   }
   const { position, expected, message } = result.error;
   assert.ok(Number.isInteger(position) && position >= 0, `position ${position}`);
-  assert.ok(position <= Math.min(source.length, MAX_FILTER_LENGTH), `position ${position} beyond ${source.length}`);
+  assert.ok(
+    position <= Math.min(source.length, MAX_FILTER_LENGTH),
+    `position ${position} beyond ${source.length}`,
+  );
   assert.ok(expected.length > 0);
   assert.ok(message.includes(`position ${position}`), message);
 }
@@ -106,7 +165,9 @@ describe('account filter: properties', () => {
   });
 
   it('never throws on random strings, and errors point inside the source', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), assertWellFormedOutcome), { numRuns: 2000 });
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), assertWellFormedOutcome), {
+      numRuns: 2000,
+    });
     fc.assert(fc.property(fc.string({ maxLength: 300 }), assertWellFormedOutcome), { numRuns: 2000 });
   });
 
@@ -118,7 +179,10 @@ describe('account filter: properties', () => {
     const mutation = fc.record({
       at: fc.nat(),
       cut: fc.integer({ min: 0, max: 3 }),
-      insert: fc.oneof(fc.constantFrom('', '(', ')', '"', '\\', '=', ' AND ', ' or ', '.', '-', 'e'), fc.string({ maxLength: 2 })),
+      insert: fc.oneof(
+        fc.constantFrom('', '(', ')', '"', '\\', '=', ' AND ', ' or ', '.', '-', 'e'),
+        fc.string({ maxLength: 2 }),
+      ),
     });
     fc.assert(
       fc.property(expression, fc.array(mutation, { minLength: 1, maxLength: 3 }), (tree, mutations) => {
@@ -138,7 +202,9 @@ describe('account filter: properties', () => {
       '('.repeat(100_000),
       ')'.repeat(100_000),
       `${'('.repeat(5000)}id == a${')'.repeat(5000)}`,
-      Array.from({ length: 400 }, (_, i) => `id == v${i}`).join(' OR ').slice(0, MAX_FILTER_LENGTH),
+      Array.from({ length: 400 }, (_, i) => `id == v${i}`)
+        .join(' OR ')
+        .slice(0, MAX_FILTER_LENGTH),
       `"${'\\"'.repeat(1990)}"`,
       'x'.repeat(1_000_000),
       '"'.repeat(MAX_FILTER_LENGTH),
@@ -158,8 +224,16 @@ describe('account filter: properties', () => {
       fc.property(expression, accountArb, (tree, account) => {
         const value = evaluateAccountFilter(tree, account);
         assert.equal(typeof value, 'boolean');
-        if (tree.kind === 'and') assert.equal(value, tree.operands.every((o) => evaluateAccountFilter(o, account)));
-        if (tree.kind === 'or') assert.equal(value, tree.operands.some((o) => evaluateAccountFilter(o, account)));
+        if (tree.kind === 'and')
+          assert.equal(
+            value,
+            tree.operands.every((o) => evaluateAccountFilter(o, account)),
+          );
+        if (tree.kind === 'or')
+          assert.equal(
+            value,
+            tree.operands.some((o) => evaluateAccountFilter(o, account)),
+          );
       }),
       { numRuns: 1000 },
     );

@@ -14,7 +14,11 @@ describe('account scope', () => {
   });
 
   it('lets the deny-list win over the allow-list', () => {
-    const settings: AccountScopeSettings = { accountIds: [UK], restrictedAccountIds: [UK], accountFilter: null };
+    const settings: AccountScopeSettings = {
+      accountIds: [UK],
+      restrictedAccountIds: [UK],
+      accountFilter: null,
+    };
     assert.deepEqual(accountInScope(settings, ukAccount), {
       inScope: false,
       reason: `account ${UK} is on the restricted account list`,
@@ -22,7 +26,11 @@ describe('account scope', () => {
   });
 
   it('keeps accounts off a non-empty allow-list out', () => {
-    const settings: AccountScopeSettings = { accountIds: [US], restrictedAccountIds: [], accountFilter: null };
+    const settings: AccountScopeSettings = {
+      accountIds: [US],
+      restrictedAccountIds: [],
+      accountFilter: null,
+    };
     assert.deepEqual(accountInScope(settings, ukAccount), {
       inScope: false,
       reason: `account ${UK} is not on the account allow-list`,
@@ -31,7 +39,11 @@ describe('account scope', () => {
   });
 
   it('ANDs the filter with the lists', () => {
-    const settings: AccountScopeSettings = { accountIds: [UK, US], restrictedAccountIds: [], accountFilter: 'address.country == UK' };
+    const settings: AccountScopeSettings = {
+      accountIds: [UK, US],
+      restrictedAccountIds: [],
+      accountFilter: 'address.country == UK',
+    };
     assert.deepEqual(accountInScope(settings, ukAccount), { inScope: true });
     assert.deepEqual(accountInScope(settings, usAccount), {
       inScope: false,
@@ -40,7 +52,11 @@ describe('account scope', () => {
   });
 
   it('puts an account out of scope, with the syntax error, when the filter does not parse', () => {
-    const settings: AccountScopeSettings = { accountIds: [], restrictedAccountIds: [], accountFilter: 'address.country ==' };
+    const settings: AccountScopeSettings = {
+      accountIds: [],
+      restrictedAccountIds: [],
+      accountFilter: 'address.country ==',
+    };
     assert.deepEqual(accountInScope(settings, ukAccount), {
       inScope: false,
       reason: 'the account filter does not parse: Unexpected end of input at position 18: expected a value',
@@ -48,7 +64,11 @@ describe('account scope', () => {
   });
 
   it('uses a parse the caller already made', () => {
-    const settings: AccountScopeSettings = { accountIds: [], restrictedAccountIds: [], accountFilter: 'currency == GBP' };
+    const settings: AccountScopeSettings = {
+      accountIds: [],
+      restrictedAccountIds: [],
+      accountFilter: 'currency == GBP',
+    };
     const parsed = parseAccountFilter('currency == GBP');
     assert.deepEqual(accountInScope(settings, ukAccount, parsed), { inScope: true });
     assert.equal(accountInScope(settings, usAccount, parsed).inScope, false);
@@ -73,14 +93,19 @@ describe('account scope', () => {
             const filterPasses = filterName === 'none' || filterName === 'blank' || filterName === 'true';
             const expected = !denied && allowed && filterPasses;
             it(`deny=${denyName} allow=${allowName} filter=${filterName}${reuseParse ? ' (pre-parsed)' : ''} → ${expected}`, () => {
-              const settings: AccountScopeSettings = { restrictedAccountIds: [...restrictedAccountIds], accountIds: [...accountIds], accountFilter };
+              const settings: AccountScopeSettings = {
+                restrictedAccountIds: [...restrictedAccountIds],
+                accountIds: [...accountIds],
+                accountFilter,
+              };
               const parsed = reuseParse && accountFilter ? parseAccountFilter(accountFilter) : undefined;
               const result = accountInScope(settings, ukAccount, parsed);
               assert.equal(result.inScope, expected);
               assert.equal(result.reason === undefined, expected, result.reason);
               if (denied) assert.match(result.reason ?? '', /restricted/);
               else if (!allowed) assert.match(result.reason ?? '', /allow-list/);
-              else if (filterName === 'broken') assert.match(result.reason ?? '', /does not parse: .* at position 27/);
+              else if (filterName === 'broken')
+                assert.match(result.reason ?? '', /does not parse: .* at position 27/);
               else if (filterName === 'false') assert.match(result.reason ?? '', /is false for account/);
             });
           }

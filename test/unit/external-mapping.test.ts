@@ -11,9 +11,21 @@ interface Candidate {
 const THIS = 'int-this';
 const linked: Candidate = { name: 'linked', externalSystem: 'QuickBooks', integrationConfigId: THIS };
 const unlinked: Candidate = { name: 'unlinked', externalSystem: 'QuickBooks', integrationConfigId: null };
-const otherIntegration: Candidate = { name: 'other-integration', externalSystem: 'QuickBooks', integrationConfigId: 'int-other' };
-const otherSystem: Candidate = { name: 'other-system', externalSystem: 'QuickBooksSandbox', integrationConfigId: THIS };
-const otherSystemUnlinked: Candidate = { name: 'other-system-unlinked', externalSystem: 'QuickBooksSandbox', integrationConfigId: null };
+const otherIntegration: Candidate = {
+  name: 'other-integration',
+  externalSystem: 'QuickBooks',
+  integrationConfigId: 'int-other',
+};
+const otherSystem: Candidate = {
+  name: 'other-system',
+  externalSystem: 'QuickBooksSandbox',
+  integrationConfigId: THIS,
+};
+const otherSystemUnlinked: Candidate = {
+  name: 'other-system-unlinked',
+  externalSystem: 'QuickBooksSandbox',
+  integrationConfigId: null,
+};
 const all = [linked, unlinked, otherIntegration, otherSystem, otherSystemUnlinked];
 
 function scope(enforce: boolean): MappingScope {
@@ -44,7 +56,10 @@ describe('external mapping resolution (spec §5.1)', () => {
 
   it('never uses mappings linked to other integrations, nor another external system', () => {
     for (const enforce of [false, true]) {
-      assert.equal(resolveMapping([otherIntegration, otherSystem, otherSystemUnlinked], scope(enforce)), undefined);
+      assert.equal(
+        resolveMapping([otherIntegration, otherSystem, otherSystemUnlinked], scope(enforce)),
+        undefined,
+      );
     }
   });
 
@@ -61,13 +76,21 @@ describe('external mapping resolution (spec §5.1)', () => {
         const expected = has(linked) ? linked : !enforce && has(unlinked) ? unlinked : undefined;
         const label = `${candidates.map((c) => c.name).join(',') || 'none'} enforce=${enforce}`;
         assert.equal(resolveMapping(candidates, scope(enforce)), expected, label);
-        assert.equal(resolveMapping([...candidates].reverse(), scope(enforce)), expected, `${label} reversed`);
+        assert.equal(
+          resolveMapping([...candidates].reverse(), scope(enforce)),
+          expected,
+          `${label} reversed`,
+        );
       }
     }
   });
 
   it('matches the destination, including the sandbox', () => {
-    const sandbox: MappingScope = { integrationId: THIS, destination: 'QuickBooksSandbox', enforceExternalMappingsForConfig: false };
+    const sandbox: MappingScope = {
+      integrationId: THIS,
+      destination: 'QuickBooksSandbox',
+      enforceExternalMappingsForConfig: false,
+    };
     assert.equal(resolveMapping(all, sandbox), otherSystem);
     assert.equal(resolveMapping([otherSystemUnlinked, unlinked], sandbox), otherSystemUnlinked);
   });
