@@ -17,7 +17,7 @@ export function preferences(realm: Realm): JsonObject {
       ClassTrackingPerTxn: false,
       ClassTrackingPerTxnLine: false,
       CustomerTerminology: 'Customers',
-      BookCloseDate: undefined,
+      BookCloseDate: s.bookCloseDate ?? undefined,
     },
     ProductAndServicesPrefs: {
       ForSales: true,

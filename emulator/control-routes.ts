@@ -11,6 +11,10 @@ const realmSettings = z
     customTxnNumbers: z.boolean(),
     utcOffset: z.string(),
     companyName: z.string().min(1),
+    bookCloseDate: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/)
+      .nullable(),
   })
   .partial()
   .strict();

@@ -149,6 +149,15 @@ export const errors = {
         'DocNumber',
       ),
     ]),
+  accountPeriodClosed: (bookCloseDate: string): QboError =>
+    new QboError(400, [
+      entry(
+        '6210',
+        'Account Period Closed, cannot update through Services API',
+        `The account period has closed. Transactions dated on or before ${bookCloseDate} can't be added, changed or deleted.`,
+        'TxnDate',
+      ),
+    ]),
   duplicateName: (existingId: string, element: string): QboError =>
     new QboError(400, [
       entry(

@@ -345,15 +345,23 @@ function likeToRegExp(pattern: string): RegExp {
   return new RegExp(`^${body}$`, 'is');
 }
 
+/** A condition as a predicate (a LIKE pattern is compiled once). */
+export function compileCondition(c: Condition): (doc: JsonObject) => boolean {
+  if (c.op !== 'LIKE') return (doc) => matches(doc, c);
+  const pattern = likeToRegExp(String(c.value));
+  return (doc) => {
+    const v = fieldValue(doc, c.field);
+    return (typeof v === 'string' || typeof v === 'number') && pattern.test(String(v));
+  };
+}
+
 export function matches(doc: JsonObject, c: Condition): boolean {
   const v = fieldValue(doc, c.field);
   switch (c.op) {
     case 'IN':
       return (c.value as Literal[]).some((lit) => compare(v, lit) === 0);
     case 'LIKE':
-      return (
-        (typeof v === 'string' || typeof v === 'number') && likeToRegExp(String(c.value)).test(String(v))
-      );
+      return compileCondition(c)(doc);
     default: {
       const r = compare(v, c.value as Literal);
       if (r === undefined) return false;
@@ -390,7 +398,8 @@ export interface QueryPage {
 
 /** Filters, sorts (by Id when no ORDERBY) and pages; STARTPOSITION is 1-based. */
 export function runQuery(docs: JsonObject[], query: ParsedQuery): QueryPage {
-  const filtered = docs.filter((d) => query.where.every((c) => matches(d, c)));
+  const predicates = query.where.map(compileCondition);
+  const filtered = docs.filter((d) => predicates.every((p) => p(d)));
   const orders: OrderBy[] = query.orderBy.length > 0 ? query.orderBy : [{ field: 'Id', descending: false }];
   const sorted = filtered
     .map((doc, index) => ({ doc, index }))

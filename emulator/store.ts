@@ -22,6 +22,7 @@ export const DEFAULT_REALM_SETTINGS: RealmSettings = {
   customTxnNumbers: false,
   utcOffset: '-07:00',
   companyName: 'Sandbox Company_US_1',
+  bookCloseDate: null,
 };
 
 /** Invoices and credit memos share QBO's transaction id space and the sales-form number sequence. */
@@ -37,6 +38,8 @@ export class Realm {
     Item: new Map(),
   };
   readonly requestIds = new Map<string, RecordedReply>();
+  /** DocNumber → ids of live documents, per entity (duplicate checks and auto numbering without scans). */
+  private readonly docNumbers = new Map<EntityName, Map<string, Set<string>>>();
   readonly exchangeRates = new Map<string, number>();
   private readonly sequences = { txn: 0, customer: 0, item: 0, payment: 0, docNumber: 1000 };
 
@@ -64,13 +67,26 @@ export class Realm {
 
   /** The next automatic sales-form number that no live invoice or credit memo uses. */
   nextDocNumber(): string {
-    const used = new Set<string>();
-    for (const entity of ['Invoice', 'CreditMemo'] as const) {
-      for (const d of this.live(entity)) if (typeof d.DocNumber === 'string') used.add(d.DocNumber);
-    }
+    const used = (n: string) =>
+      this.idsWithDocNumber('Invoice', n).length > 0 || this.idsWithDocNumber('CreditMemo', n).length > 0;
     do this.sequences.docNumber += 1;
-    while (used.has(String(this.sequences.docNumber)));
+    while (used(String(this.sequences.docNumber)));
     return String(this.sequences.docNumber);
+  }
+
+  /** Ids of live documents of `entity` with this DocNumber. */
+  idsWithDocNumber(entity: EntityName, docNumber: string): string[] {
+    return [...(this.docNumbers.get(entity)?.get(docNumber) ?? [])];
+  }
+
+  private indexDocNumber(entity: EntityName, doc: JsonObject | undefined, add: boolean): void {
+    if (!doc || typeof doc.DocNumber !== 'string' || typeof doc.Id !== 'string') return;
+    let byNumber = this.docNumbers.get(entity);
+    if (!byNumber) this.docNumbers.set(entity, (byNumber = new Map()));
+    let ids = byNumber.get(doc.DocNumber);
+    if (!ids) byNumber.set(doc.DocNumber, (ids = new Set()));
+    if (add) ids.add(doc.Id);
+    else ids.delete(doc.Id);
   }
 
   get(entity: EntityName, id: string): StoredDoc | undefined {
@@ -85,12 +101,15 @@ export class Realm {
   put(entity: EntityName, doc: JsonObject): void {
     const id = doc.Id;
     if (typeof id !== 'string') throw new Error(`${entity} without an Id`);
+    this.indexDocNumber(entity, this.docs[entity].get(id)?.doc, false);
     this.docs[entity].set(id, { doc, deleted: false });
+    this.indexDocNumber(entity, doc, true);
   }
 
   markDeleted(entity: EntityName, id: string): void {
     const stored = this.docs[entity].get(id);
     if (stored) stored.deleted = true;
+    this.indexDocNumber(entity, stored?.doc, false);
   }
 
   /** Home-currency units per unit of `currency`: a rate set for this realm, else the built-in table. */

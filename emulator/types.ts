@@ -19,6 +19,11 @@ export interface RealmSettings {
   utcOffset: string;
   /** CompanyInfo.CompanyName. */
   companyName: string;
+  /**
+   * Preferences.AccountingInfoPrefs.BookCloseDate (YYYY-MM-DD, default null): invoices and credit memos dated
+   * on or before it cannot be created, changed, voided or deleted (6210).
+   */
+  bookCloseDate: string | null;
 }
 
 /** QBO's per-realm limits (quickbooks.md §6), off unless enabled. */

@@ -185,8 +185,8 @@ function resolveDocNumber(
     docNumber = ctx.realm.nextDocNumber();
   }
   if (docNumber !== undefined && !ctx.allowDuplicateDocNumber) {
-    const clash = ctx.realm.live(kind).find((d) => d.Id !== previous?.Id && d.DocNumber === docNumber);
-    if (clash) throw errors.duplicateDocNumber(docNumber, kind, String(clash.Id));
+    const clash = ctx.realm.idsWithDocNumber(kind, docNumber).find((id) => id !== previous?.Id);
+    if (clash) throw errors.duplicateDocNumber(docNumber, kind, clash);
   }
   return docNumber;
 }
@@ -209,6 +209,7 @@ function buildSalesTransaction(kind: SalesKind) {
       problems.push(faults.stringLength('DocNumber', MAX_DOC_NUMBER, sentDocNumber.length));
     }
     if (problems.length > 0 || !customerId) throw errors.validation(...problems);
+    if (previous) requireOpenPeriod(ctx, previous);
 
     const customer = requireReference(ctx.realm, 'Customer', customerId, 'CustomerRef');
     const { lines, subtotal, discount } = buildLines(ctx, rawLines, previous);
@@ -233,6 +234,7 @@ function buildSalesTransaction(kind: SalesKind) {
 
     const txnDate = asString(input.TxnDate) ?? formatDate(ctx.nowMs, ctx.realm.settings.utcOffset);
     if (!isValidDate(txnDate)) throw errors.invalidProperty(`TxnDate=${txnDate}`, 'TxnDate');
+    requireOpenPeriod(ctx, { TxnDate: txnDate });
     const dueDate = asString(input.DueDate) ?? (kind === 'Invoice' ? addDays(txnDate, NET_DAYS) : undefined);
     if (dueDate !== undefined && !isValidDate(dueDate))
       throw errors.invalidProperty(`DueDate=${dueDate}`, 'DueDate');
@@ -301,8 +303,16 @@ function hasPaymentApplied(doc: JsonObject): boolean {
 }
 
 /** Void: every amount and quantity becomes 0, "Voided" goes in front of PrivateNote. */
+/** 6210 when the document is dated in a closed accounting period (Preferences BookCloseDate). */
+function requireOpenPeriod(ctx: OpContext, doc: JsonObject): void {
+  const closed = ctx.realm.settings.bookCloseDate;
+  const date = asString(doc.TxnDate);
+  if (closed && date && date <= closed) throw errors.accountPeriodClosed(closed);
+}
+
 function voidSalesTransaction(kind: SalesKind) {
-  return (_ctx: OpContext, doc: JsonObject): JsonObject => {
+  return (ctx: OpContext, doc: JsonObject): JsonObject => {
+    requireOpenPeriod(ctx, doc);
     if (hasPaymentApplied(doc)) {
       throw errors.business(
         `This ${kind === 'Invoice' ? 'invoice' : 'credit memo'} has a payment applied to it and can't be voided.`,
@@ -325,7 +335,8 @@ function voidSalesTransaction(kind: SalesKind) {
 }
 
 function checkDeleteSalesTransaction(kind: SalesKind) {
-  return (_ctx: OpContext, doc: JsonObject): void => {
+  return (ctx: OpContext, doc: JsonObject): void => {
+    requireOpenPeriod(ctx, doc);
     if (hasPaymentApplied(doc) || (asArray(doc.LinkedTxn) ?? []).length > 0) {
       throw errors.business(
         `This ${kind === 'Invoice' ? 'invoice' : 'credit memo'} is linked to other transactions. Unlink them before deleting it.`,

@@ -289,6 +289,13 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     );
     assert.equal(allowed.DocNumber, 'B-1');
     assert.notEqual(allowed.Id, first.Id);
+    // A renumbered or deleted document frees its number.
+    const renamed = await ok((cb) => qbo.updateInvoice({ ...ref(first), DocNumber: 'B-2' }, cb));
+    await ok((cb) => qbo.deleteInvoice(ref(allowed), cb));
+    const reused = await ok((cb) => qbo.createInvoice(invoiceBody({ DocNumber: 'B-1' }), cb));
+    assert.equal(reused.DocNumber, 'B-1');
+    const clash = await fails((cb) => qbo.createInvoice(invoiceBody({ DocNumber: 'B-2' }), cb));
+    assert.match(String(firstError(clash.data).Detail), new RegExp(`TxnId=${String(renamed.Id)}$`));
   });
 
   it('numbers documents itself unless CustomTxnNumbers is on', async () => {
@@ -390,6 +397,24 @@ describe('QBO emulator: entities through node-quickbooks', () => {
       qbo.updateInvoice({ Id: String(inv.Id), SyncToken: String(read.SyncToken), Line: [line(50)] }, cb),
     );
     assert.equal(updated.Balance, 40);
+  });
+
+  it('refuses documents dated in a closed accounting period (6210)', async () => {
+    const em = emulator();
+    const qbo = connectNew(em);
+    const old = await ok((cb) => qbo.createInvoice(invoiceBody({ TxnDate: '2026-01-15' }), cb));
+    em.control.updateRealm(em.defaultRealmId, { bookCloseDate: '2026-01-31' });
+    const prefs = await ok((cb) => qbo.getPreferences(cb));
+    assert.equal(asJson(prefs.AccountingInfoPrefs).BookCloseDate, '2026-01-31');
+    const create = await fails((cb) => qbo.createInvoice(invoiceBody({ TxnDate: '2026-01-31' }), cb));
+    assert.equal(create.status, 400);
+    assert.equal(firstError(create.data).code, '6210');
+    const update = await fails((cb) => qbo.updateInvoice({ ...ref(old), TxnDate: '2026-02-02' }, cb));
+    assert.equal(firstError(update.data).code, '6210');
+    const remove = await fails((cb) => qbo.deleteInvoice(ref(old), cb));
+    assert.equal(firstError(remove.data).code, '6210');
+    const open = await ok((cb) => qbo.createInvoice(invoiceBody({ TxnDate: '2026-02-01' }), cb));
+    assert.equal(open.TxnDate, '2026-02-01');
   });
 
   it('serves Preferences and CompanyInfo', async () => {
