@@ -121,6 +121,23 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     assert.equal(updated.SyncToken, '1');
   });
 
+  it('round-trips a full update of the object as read (invoice, customer, item)', async () => {
+    const qbo = connectNew(emulator());
+    const inv = await ok((cb) => qbo.createInvoice(invoiceBody({ PrivateNote: 'p', DocNumber: 'RT-1' }), cb));
+    const echoed = await ok((cb) => qbo.updateInvoice({ ...inv, ...ref(inv), sparse: false }, cb));
+    const strip = (d: JsonObject) => ({ ...d, SyncToken: undefined, MetaData: undefined });
+    assert.deepEqual(strip(echoed), strip(inv));
+    assert.equal(echoed.SyncToken, '1');
+    const customer = await ok((cb) => qbo.getCustomer('4', cb));
+    const customerEcho = await ok((cb) =>
+      qbo.updateCustomer({ ...customer, ...ref(customer), sparse: false }, cb),
+    );
+    assert.deepEqual(strip(customerEcho), strip(customer));
+    const item = await ok((cb) => qbo.getItem('2', cb));
+    const itemEcho = await ok((cb) => qbo.updateItem({ ...item, ...ref(item), sparse: false }, cb));
+    assert.deepEqual(strip(itemEcho), strip(item));
+  });
+
   it('rejects a stale SyncToken with 5010', async () => {
     const qbo = connectNew(emulator());
     const inv = await ok((cb) => qbo.createInvoice(invoiceBody(), cb));
@@ -161,6 +178,11 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     assert.equal(asJson(lines[0]?.SalesItemLineDetail).Qty, 0);
     const read = await ok((cb) => qbo.getInvoice(String(inv.Id), cb));
     assert.equal(read.PrivateNote, 'Voided - marker');
+    // By id: node-quickbooks reads the invoice first and posts it back whole.
+    const other = await ok((cb) => qbo.createInvoice(invoiceBody(), cb));
+    const byId = await ok((cb) => qbo.voidInvoice(String(other.Id), cb));
+    assert.equal(asJson(byId.Invoice).PrivateNote, 'Voided');
+    assert.equal(asJson(byId.Invoice).Balance, 0);
   });
 
   it('deletes an invoice: status stub, then reads and deletes give 400/610', async () => {

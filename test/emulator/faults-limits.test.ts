@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import QuickBooks from 'node-quickbooks';
 import {
   asJson,
   bearer,
@@ -9,6 +10,7 @@ import {
   firstError,
   http,
   line,
+  networkError,
   ok,
   qboCall,
   statusOf,
@@ -208,6 +210,49 @@ describe('QBO emulator: auth failures, limits, fault injection and counters', ()
       other.push(statusOf(await qboCall((cb) => qbo.getPreferences(cb))));
     }
     assert.notDeepEqual(other, first);
+  });
+
+  it("applies share-based drops per realm; a realm's settings replace the global ones", async () => {
+    const em = emulator();
+    const quiet = em.control.createRealm().realmId;
+    em.control.setFaults({ errorShare: 1, errorStatuses: [503] });
+    em.control.setFaults({}, quiet);
+    em.control.setFaults({ commitThenDropShare: 1 }, em.defaultRealmId);
+    await ok((cb) => connectNew(em, quiet).getPreferences(cb));
+    const noisy = em.control.createRealm().realmId;
+    assert.equal(statusOf(await qboCall((cb) => connectNew(em, noisy).getPreferences(cb))), 503);
+    const qbo = connectNew(em);
+    const code = await networkError((cb) =>
+      qbo.createInvoice({ CustomerRef: { value: '1' }, Line: [line(3)] }, cb),
+    );
+    assert.match(code, /ECONNRESET|EPIPE/);
+    assert.equal(em.control.documents(em.defaultRealmId).Invoice.length, 1);
+    em.control.setFaults({ dropShare: 1 }, em.defaultRealmId);
+    await networkError((cb) => qbo.createInvoice({ CustomerRef: { value: '1' }, Line: [line(3)] }, cb));
+    assert.equal(em.control.documents(em.defaultRealmId).Invoice.length, 1);
+    assert.equal(em.control.counters().dropped, 2);
+  });
+
+  it('drops a token response after rotating (OAuth target): the old refresh token still works within the grace period', async () => {
+    const em = emulator();
+    const tokens = em.control.mintTokens(em.defaultRealmId);
+    const qbo = connect(em, em.defaultRealmId, tokens.access_token, tokens.refresh_token);
+    const saved = QuickBooks.TOKEN_URL;
+    QuickBooks.TOKEN_URL = em.oauth.tokenUrl;
+    try {
+      em.control.failNext(1, { type: 'commit-then-drop' }, { target: 'oauth', operation: 'refresh_token' });
+      assert.ok(
+        (await qboCall((cb) => qbo.refreshAccessToken(cb))).err,
+        'the first refresh loses its response',
+      );
+      assert.equal(qbo.refreshToken, tokens.refresh_token);
+      const again = await qboCall((cb) => qbo.refreshAccessToken(cb));
+      assert.equal(again.err, null);
+      await ok((cb) => qbo.getPreferences(cb));
+    } finally {
+      QuickBooks.TOKEN_URL = saved;
+    }
+    assert.equal(em.control.counters().byOperation['POST oauth refresh_token'], 2);
   });
 
   it('adds latency to a share of requests, or to the next request', async () => {
