@@ -104,7 +104,7 @@ export interface CountersSnapshot {
   writesByEntity: Record<string, number>;
   /** Requests answered from the requestid store. */
   replays: number;
-  /** Connections dropped on purpose (drop and commit-then-drop). */
+  /** Requests that ended without a response: injected drops (drop, commit-then-drop) and clients that gave up. */
   dropped: number;
   /** Requests that got an injected fault (any kind, latency included). */
   faultsInjected: number;

@@ -279,15 +279,30 @@ function buildSalesTransaction(kind: SalesKind) {
   };
 }
 
+/** `{value, name}` with the referenced document's current name (QBO shows names as they are now). */
+function currentRef(
+  ctx: OpContext,
+  entity: 'Customer' | 'Item',
+  ref: Json | undefined,
+  nameField: string,
+): Json | undefined {
+  const id = refValue(ref);
+  const target = id === undefined ? undefined : ctx.realm.get(entity, id)?.doc;
+  return id !== undefined && target ? { value: id, name: asString(target[nameField]) ?? '' } : ref;
+}
+
 /** The response form: QBO appends a SubTotal line (no Id) after the last item line. */
-function presentSalesTransaction(_ctx: OpContext, doc: JsonObject): JsonObject {
+function presentSalesTransaction(ctx: OpContext, doc: JsonObject): JsonObject {
   const out = clone(doc);
+  out.CustomerRef = currentRef(ctx, 'Customer', out.CustomerRef, 'DisplayName');
   const lines = (asArray(out.Line) ?? []).filter(isObject);
   let subtotal = 0n;
   let lastItem = -1;
   lines.forEach((l, i) => {
     if (l.DetailType === 'SalesItemLineDetail' || l.DetailType === 'DescriptionOnly') lastItem = i;
     if (l.DetailType === 'SalesItemLineDetail') subtotal += cents(l.Amount);
+    const detail = asObject(l.SalesItemLineDetail);
+    if (detail) detail.ItemRef = currentRef(ctx, 'Item', detail.ItemRef, 'Name');
   });
   const subtotalLine: JsonObject = {
     Amount: centsToNumber(subtotal),

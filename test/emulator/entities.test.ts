@@ -374,7 +374,14 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     assert.deepEqual(created.CurrencyRef, { value: 'USD', name: 'United States Dollar' });
     assert.deepEqual(created.PrimaryEmailAddr, { Address: 'ap@acme.test' });
     assert.equal(created.FullyQualifiedName, 'Acme Ltd');
-    const dup = await fails((cb) => qbo.createCustomer({ DisplayName: 'acme ltd' }, cb));
+    const inv = await ok((cb) =>
+      qbo.createInvoice({ CustomerRef: { value: String(created.Id) }, Line: [line(1)] }, cb),
+    );
+    assert.deepEqual(asJson(inv.BillEmail), { Address: 'ap@acme.test' });
+    await ok((cb) => qbo.updateCustomer({ ...ref(created), DisplayName: 'Acme Limited' }, cb));
+    const reread = await ok((cb) => qbo.getInvoice(String(inv.Id), cb));
+    assert.deepEqual(reread.CustomerRef, { value: String(created.Id), name: 'Acme Limited' });
+    const dup = await fails((cb) => qbo.createCustomer({ DisplayName: 'acme limited' }, cb));
     const e = firstError(dup.data);
     assert.equal(e.code, '6240');
     assert.equal(e.Message, 'Duplicate Name Exists Error');
