@@ -62,7 +62,9 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
           await updateRun(db, input.runId, { status: cls.runStatus, message: failure.message, error: failure }).catch(() => undefined);
           deps.logger.warn({ runId: input.runId, code: failure.code, quickBooks: failure.quickBooks }, failure.message);
         }
-        throw toApplicationFailure(err);
+        // The activity's retry policy, as the workflow set it (intervals in ms).
+        const maximumInterval = Context.current().info.retryPolicy?.maximumInterval;
+        throw toApplicationFailure(err, { maxRetryDelayMs: typeof maximumInterval === 'number' ? maximumInterval : undefined });
       }
     };
 

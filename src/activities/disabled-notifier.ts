@@ -3,6 +3,7 @@ import { findIntegration } from '../db/repositories/integrations';
 import { claimNotification, getDisablement, settleNotification } from '../db/repositories/integration-events.repository';
 import { findM3terObject } from '../db/repositories/m3ter-objects';
 import { OrgUserSchema } from '../domain/m3ter';
+import { FAILURE_RUN_STATUSES } from '../domain/run-status';
 import type { Logger } from '../platform/logger';
 import type { Mailer } from '../platform/mailer';
 
@@ -85,6 +86,6 @@ export function disabledEmailText(d: {
     `  curl -X POST -H "Authorization: Bearer $ADMIN_API_KEY" ${d.publicBaseUrl}/integrations/${d.integrationId}/enable`,
     'and replay what failed or was skipped while it was disabled:',
     `  curl -X POST -H "Authorization: Bearer $ADMIN_API_KEY" -H "Content-Type: application/json" \\`,
-    `    -d '{"statuses":["ERROR","AUTH_FAILED","DISABLED"]}' ${d.publicBaseUrl}/integrations/${d.integrationId}/replay`,
+    `    -d '${JSON.stringify({ statuses: [...FAILURE_RUN_STATUSES, 'DISABLED'] })}' ${d.publicBaseUrl}/integrations/${d.integrationId}/replay`,
   ].join('\n');
 }

@@ -24,9 +24,11 @@ const RATE_LIMIT_BACKOFF_MS = 15_000;
 
 /**
  * The activity edge: turns an error into an ApplicationFailure whose type is the failure code and whose
- * details carry the SyncFailure. Permanent failures are marked non-retryable; a 429 waits longer.
+ * details carry the SyncFailure. Permanent failures are marked non-retryable; a 429 waits longer (its own
+ * delay, else 15 s), yet never beyond `maxRetryDelayMs`: the activity's maximum retry interval (1 minute in
+ * production; shorter only where a test shortened the workflow's retry policy).
  */
-export function toApplicationFailure(err: unknown): ApplicationFailure {
+export function toApplicationFailure(err: unknown, options: { maxRetryDelayMs?: number } = {}): ApplicationFailure {
   const failure = describeFailure(err);
   const { retryable } = classifyFailure(failure);
   return ApplicationFailure.create({
@@ -34,6 +36,9 @@ export function toApplicationFailure(err: unknown): ApplicationFailure {
     message: failure.message,
     details: [failure],
     nonRetryable: !retryable,
-    nextRetryDelay: failure.code === 'QBO_RATE_LIMITED' ? (failure.retryAfterMs ?? RATE_LIMIT_BACKOFF_MS) : undefined,
+    nextRetryDelay:
+      failure.code === 'QBO_RATE_LIMITED'
+        ? Math.min(failure.retryAfterMs ?? RATE_LIMIT_BACKOFF_MS, options.maxRetryDelayMs ?? Infinity)
+        : undefined,
   });
 }

@@ -53,10 +53,13 @@ export async function replayRuns(
   const integration = await findIntegration(deps.db, integrationId);
   if (!integration) throw new NotFoundError('Integration', integrationId);
   const statuses = filter.statuses?.length ? filter.statuses : DEFAULT_REPLAY_STATUSES;
+  // Instants, not strings: a bound may be written with any offset.
+  const from = filter.from === undefined ? -Infinity : Date.parse(filter.from);
+  const to = filter.to === undefined ? Infinity : Date.parse(filter.to);
   const latest = await latestRunPerBill(deps.db, integrationId);
   const picked = latest
     .filter((r) => statuses.includes(r.status))
-    .filter((r) => (!filter.from || r.startedAt >= filter.from) && (!filter.to || r.startedAt < filter.to))
+    .filter((r) => Date.parse(r.startedAt) >= from && Date.parse(r.startedAt) < to)
     .slice(0, filter.limit ?? 1000);
   const results: ReplayResult[] = [];
   for (const run of picked) results.push(await replay(deps, run));

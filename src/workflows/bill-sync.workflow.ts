@@ -10,6 +10,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { RetryPolicy } from '@temporalio/common';
 import type { BillSyncActivities } from '../activities';
 import type { SyncTrigger, UpsertResult } from '../activities/bill-sync.contract';
 import type { RunStatus } from '../domain/run-status';
@@ -22,6 +23,11 @@ export interface BillSyncInput {
   accountId?: string;
   trigger: SyncTrigger;
   replayedFromRunId?: string;
+  /**
+   * Tests only: a shorter retry policy for the QuickBooks calls (e.g. to see retries run out quickly).
+   * Absent in production, where QUICKBOOKS_RETRY applies.
+   */
+  quickBooksRetry?: Pick<RetryPolicy, 'initialInterval' | 'maximumInterval' | 'maximumAttempts'>;
 }
 
 export interface BillChanged {
@@ -47,16 +53,17 @@ const db = proxyActivities<BillSyncActivities>({
 });
 
 // QuickBooks calls: bounded attempts so a failing sync ends, counts and can be replayed.
-const quickBooks = proxyActivities<BillSyncActivities>({
-  startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_CODES],
-  },
-});
+const QUICKBOOKS_RETRY: RetryPolicy = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 8,
+  nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_CODES],
+};
+
+function quickBooksActivities(retry: BillSyncInput['quickBooksRetry']) {
+  return proxyActivities<BillSyncActivities>({ startToCloseTimeout: '2 minutes', retry: { ...QUICKBOOKS_RETRY, ...retry } });
+}
 
 /**
  * One bill, one integration: check approval and scope, resolve the QuickBooks customer, build the document,
@@ -77,13 +84,14 @@ export async function billSync(input: BillSyncInput): Promise<BillSyncResult> {
     ...(input.accountId ? [{ key: AccountIdKey, value: input.accountId }] : []),
   ]);
 
+  const quickBooks = quickBooksActivities(input.quickBooksRetry);
   let last: BillSyncResult | undefined;
   let passes = 0;
   while (pending) {
     const change: BillChanged = pending;
     pending = undefined;
     passes += 1;
-    const pass = await syncOnce(input, change);
+    const pass = await syncOnce(input, change, quickBooks);
     current = pass.status;
     last = { ...pass, passes };
     upsertSearchAttributes([{ key: SyncStatusKey, value: pass.status }]);
@@ -93,7 +101,11 @@ export async function billSync(input: BillSyncInput): Promise<BillSyncResult> {
   return last;
 }
 
-async function syncOnce(input: BillSyncInput, change: BillChanged): Promise<Omit<BillSyncResult, 'passes'>> {
+async function syncOnce(
+  input: BillSyncInput,
+  change: BillChanged,
+  quickBooks: ReturnType<typeof quickBooksActivities>,
+): Promise<Omit<BillSyncResult, 'passes'>> {
   const info = workflowInfo();
   const { runId } = await db.startRun({
     integrationId: input.integrationId,

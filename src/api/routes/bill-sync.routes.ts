@@ -39,6 +39,12 @@ const StatusList = z
     }),
   );
 
+/** A filter bound: an ISO 8601 date-time with Z or an offset, normalized to UTC (compared as an instant). */
+const Instant = z.iso
+  .datetime({ offset: true })
+  .transform((v) => new Date(v).toISOString())
+  .describe('ISO 8601 date-time, e.g. 2026-11-01T00:00:00Z');
+
 const RunResponse = z
   .object({
     id: z.string(),
@@ -70,8 +76,8 @@ const RunsQuery = z.strictObject({
   integrationId: z.string().optional(),
   billId: z.string().optional(),
   status: StatusList.optional().describe('One status or a comma-separated list'),
-  from: Timestamp.optional().describe('Started at or after'),
-  to: Timestamp.optional().describe('Started before'),
+  from: Instant.optional().describe('Started at or after'),
+  to: Instant.optional().describe('Started before'),
   ...PageQuery,
 });
 
@@ -81,8 +87,8 @@ const ReplayBody = z
       .array(RunStatusSchema)
       .optional()
       .describe('Default: ERROR, AUTH_FAILED, TIMEOUT_LIMIT_EXCEEDED, DISABLED'),
-    from: Timestamp.optional(),
-    to: Timestamp.optional(),
+    from: Instant.optional().describe('Runs started at or after'),
+    to: Instant.optional().describe('Runs started before'),
     limit: z.number().int().min(1).max(10_000).optional(),
   })
   .default({});
@@ -213,8 +219,8 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
           integrationId: z.string().optional(),
           eventType: z.enum(INTEGRATION_EVENT_TYPES).optional(),
           actioned: QueryBoolean.optional(),
-          from: Timestamp.optional(),
-          to: Timestamp.optional(),
+          from: Instant.optional(),
+          to: Instant.optional(),
           ...PageQuery,
         }),
         response: z.object({ data: z.array(EventResponse) }),
