@@ -4,7 +4,7 @@ import type { Db } from '../db/pool';
 import { inTransaction } from '../db/pool';
 import { getBill } from '../db/repositories/bills.repository';
 import { findIntegration, disableIntegration, incrementConsecutiveFailures, resetConsecutiveFailures } from '../db/repositories/integrations';
-import { createDisablement, recordIntegrationEvent } from '../db/repositories/integration-events.repository';
+import { createDisablement, disablementCausedByRun, recordIntegrationEvent } from '../db/repositories/integration-events.repository';
 import { createRun, getRun, getRunForUpdate, getRunPayload, listRuns, updateRun, type IntegrationRun } from '../db/repositories/runs.repository';
 import { accountOfBill, decideEligibility } from '../bill-sync/eligibility';
 import { NotFoundError } from '../domain/errors';
@@ -163,8 +163,16 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
           const c = classifyFailure(failure);
           return { runStatus: c.runStatus, event: c.event ?? 'integration.perform.error' };
         })();
-        if (run.countedAsFailure || run.completedAt) return { status: run.status }; // a retried activity: already recorded
+        if (run.countedAsFailure || run.completedAt) {
+          // A retried activity: already recorded. If this failure disabled the integration, say so again, or a
+          // result lost after the commit would leave the disablement without e-mails (the notifier sends each once).
+          const disablementId = await disablementCausedByRun(client, runId);
+          return disablementId ? { status: run.status, disablementId } : { status: run.status };
+        }
         const counts = FAILURE_RUN_STATUSES.includes(runStatus);
+        // Count first: that locks the integration row before the event's foreign key share-locks it, so
+        // concurrent failures queue here instead of deadlocking against the disable below (FOR UPDATE).
+        const failures = counts ? await incrementConsecutiveFailures(client, run.integrationId) : 0;
         await updateRun(client, runId, { status: runStatus, message: failure.message, error: failure, completed: true, countedAsFailure: counts });
         await recordIntegrationEvent(client, {
           integrationId: run.integrationId,
@@ -175,7 +183,6 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
           details: { code: failure.code, quickBooks: failure.quickBooks ?? null },
         });
         if (!counts) return { status: runStatus };
-        const failures = await incrementConsecutiveFailures(client, run.integrationId);
         const integration = await findIntegration(client, run.integrationId);
         if (!integration || !integration.enabled || failures < integration.autoDisableAfterConsecutiveFailures) return { status: runStatus };
         const reason = `${failures} syncs failed in a row; the last: ${failure.message}`;
@@ -188,6 +195,8 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
           integrationId: run.integrationId,
           eventType: 'integration.disabled.error',
           message: `Integration "${integration.name}" was disabled automatically: ${reason}. Fix the cause, enable it again and replay the failed runs.`,
+          runId, // the failure that disabled it
+          billId: run.billId,
           details: { disablementId, consecutiveFailures: failures },
         });
         return { status: runStatus, disablementId };

@@ -136,7 +136,9 @@ describe('failures: auto-disable, notification e-mail and bulk replay', function
       });
       assert.equal(disabledEvents.length, 1);
       const [disabled] = disabledEvents;
-      assert.equal(disabled!.runId, null);
+      const disabler = runs.find((r) => r.id === disabled!.runId);
+      assert.ok(disabler, 'the event names the failed run that disabled the integration');
+      assert.equal(disabled!.billId, disabler.billId);
       assert.equal(
         disabled!.message,
         `Integration "US company ${suffix}" was disabled automatically: ${state.disabledReason}. Fix the cause, enable it again and replay the failed runs.`,

@@ -97,6 +97,16 @@ export async function markEventActioned(db: Queryable, id: string, actioned: boo
   return rows[0] ? EventRowSchema.parse(rows[0]) : undefined;
 }
 
+/** The disablement a run's failure caused, if any (named by the run's integration.disabled.error event). */
+export async function disablementCausedByRun(db: Queryable, runId: string): Promise<string | undefined> {
+  const { rows } = await db.query<{ disablement_id: string | null }>(
+    `SELECT details->>'disablementId' AS disablement_id FROM integration_events
+     WHERE run_id = $1 AND event_type = 'integration.disabled.error'`,
+    [runId],
+  );
+  return rows[0]?.disablement_id ?? undefined;
+}
+
 export async function createDisablement(
   db: Queryable,
   d: { integrationId: string; reason: string; lastErrors: unknown[] },
