@@ -4,6 +4,8 @@ import { createApp, type HealthCheck } from './api/app';
 import { settingsRouters } from './api/routes/settings-routers';
 import { webhookRoutes } from './api/routes/webhooks.routes';
 import { billSyncRoutes } from './api/routes/bill-sync.routes';
+import { codecRoutes } from './api/routes/codec.routes';
+import { quickBooksCallbackRoutes, quickBooksConnectRoutes } from './api/routes/oauth.routes';
 import { createActivities } from './activities';
 import { createDisabledNotifier } from './activities/disabled-notifier';
 import { StopStack, onShutdownSignal } from './bootstrap/lifecycle';
@@ -16,9 +18,11 @@ import { createLogger, type Logger } from './platform/logger';
 import { createSmtpMailer } from './platform/mailer';
 import { createSecretBox } from './platform/secret-box';
 import { QuickBooksConnector } from './quickbooks/connector';
+import { startExpiryWatch } from './quickbooks/expiry-warnings';
 import { INTUIT, type QuickBooksEndpoints } from './quickbooks/endpoints';
 import { connectTemporalClient, connectWorker } from './temporal/connection';
 import { startTemporalDevServer } from './temporal/dev-server';
+import { EncryptionCodec, createDataConverter } from './temporal/payload-codec';
 import { createWorker } from './temporal/worker';
 import { installTemporalRuntime } from './temporal/runtime';
 import { startEmulator } from '../emulator';
@@ -62,6 +66,8 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
   const dataDir = path.resolve(env.DATA_DIR);
   const secrets = resolveSecrets({ ...env, DATA_DIR: dataDir });
   const secretBox = createSecretBox(secrets.encryptionKey);
+  // Bill and customer data in Temporal are encrypted with a key derived from ENCRYPTION_KEY (client and workers alike).
+  const dataConverter = createDataConverter(secrets.encryptionKey);
 
   // PostgreSQL
   let databaseUrl = env.DATABASE_URL;
@@ -86,6 +92,8 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
       port: env.TEMPORAL_PORT,
       uiPort: env.TEMPORAL_UI_PORT,
       namespace: env.TEMPORAL_NAMESPACE,
+      // The Web UI decrypts payloads through the API's codec endpoint (browser → API).
+      codecEndpoint: env.ROLE !== 'worker' ? `${publicBaseUrl(env)}/codec` : undefined,
     });
     stack.push('Temporal dev server', () => server.stop());
     temporalAddress = server.address;
@@ -96,6 +104,14 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
 
   // QuickBooks: the real one when an Intuit app is configured, else the bundled emulator.
   const endpoints = await quickBooksEndpoints(env, stack, urls);
+  const connectorOptions = {
+    db,
+    secretBox,
+    endpoints,
+    logger,
+    refreshSkewMs: env.QBO_TOKEN_REFRESH_SKEW_SECONDS * 1000,
+    expiryWarningDays: env.QBO_EXPIRY_WARNING_DAYS,
+  };
 
   if (env.ROLE !== 'api') {
     const mailer = env.SMTP_URL ? createSmtpMailer(env.SMTP_URL, env.MAIL_FROM) : undefined;
@@ -109,10 +125,11 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
       workflowBundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
+      dataConverter,
       activities: createActivities({
         db,
         logger,
-        quickBooks: new QuickBooksConnector({ db, secretBox, endpoints }),
+        quickBooks: new QuickBooksConnector(connectorOptions),
         endpoints,
         notifier: createDisabledNotifier({ db, mailer, logger, publicBaseUrl: publicBaseUrl(env) }),
       }),
@@ -124,10 +141,13 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
     });
     running.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
     urls.Worker = `task queue "${env.TEMPORAL_TASK_QUEUE}"`;
+    // Credentials whose refresh token or 5-year cap runs out soon get a warning event (every worker checks; recorded once).
+    const expiryWatch = startExpiryWatch({ db, logger, thresholdsDays: env.QBO_EXPIRY_WARNING_DAYS });
+    stack.push('credential expiry watch', () => expiryWatch.stop());
   }
 
   if (env.ROLE !== 'worker') {
-    const temporal = await connectTemporalClient(temporalAddress, env.TEMPORAL_NAMESPACE);
+    const temporal = await connectTemporalClient(temporalAddress, env.TEMPORAL_NAMESPACE, { dataConverter });
     stack.push('Temporal client', () => temporal.close());
     const healthChecks: HealthCheck[] = [
       { name: 'database', check: async () => (await db.query('SELECT 1'), { ok: true }) },
@@ -144,6 +164,13 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
       },
     ];
     const syncDeps = { db, temporal: temporal.client, taskQueue: env.TEMPORAL_TASK_QUEUE, logger };
+    const connectFlow = { db, secretBox, endpoints, logger };
+    const codecOrigins = [...env.CODEC_ALLOWED_ORIGINS];
+    // Under npm start the local dev server's Web UI may decode from the browser (it cannot send the API key).
+    if (temporalUi && !env.TEMPORAL_UI_URL && env.NODE_ENV !== 'production') {
+      const ui = new URL(temporalUi);
+      codecOrigins.push(ui.origin, `${ui.protocol}//localhost:${ui.port}`);
+    }
     const app = createApp({
       logger,
       adminApiKey: secrets.adminApiKey,
@@ -156,10 +183,19 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
           toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS,
           maxBodyBytes: env.MAX_BODY_BYTES,
         }),
+        quickBooksCallbackRoutes(connectFlow),
+        codecRoutes({
+          codec: new EncryptionCodec(secrets.encryptionKey),
+          adminApiKey: secrets.adminApiKey,
+          allowedOrigins: codecOrigins,
+          maxBodyBytes: Math.max(env.MAX_BODY_BYTES, 4 * 1_048_576),
+          logger,
+        }),
       ],
       adminRouters: [
         ...settingsRouters({ db, secretBox, logger }),
-        billSyncRoutes({ ...syncDeps, connector: new QuickBooksConnector({ db, secretBox, endpoints }), temporalUiUrl: temporalUi, namespace: env.TEMPORAL_NAMESPACE }),
+        quickBooksConnectRoutes(connectFlow),
+        billSyncRoutes({ ...syncDeps, connector: new QuickBooksConnector(connectorOptions), temporalUiUrl: temporalUi, namespace: env.TEMPORAL_NAMESPACE }),
       ],
     });
     const server: Server = await new Promise((resolve) => {
@@ -168,6 +204,8 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
     stack.push('API', () => new Promise<void>((resolve) => server.close(() => resolve())));
     urls.API = `http://${env.API_HOST}:${env.API_PORT}  (OpenAPI: /openapi.json, health: /health)`;
     urls.Webhook = `POST http://${env.API_HOST}:${env.API_PORT}/webhooks/m3ter`;
+    urls['Connect QuickBooks'] = `GET ${publicBaseUrl(env)}/credentials/{id}/connect (API key; callback ${endpoints.redirectUri})`;
+    urls['Temporal codec'] = `${publicBaseUrl(env)}/codec (payloads are encrypted; the Web UI decodes through it)`;
   }
   if (secrets.generated.length && env.NODE_ENV !== 'production') {
     urls['Dev secrets'] = `${path.join(dataDir, 'secrets')} (admin API key: admin-api.key)`;

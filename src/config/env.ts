@@ -49,6 +49,20 @@ export const envSchema = z.object({
   QBO_APP_BASE_URL: optionalUrl,
   QBO_EMULATOR: bool.optional(),
   EMULATOR_PORT: port.default(4010),
+  /** Refresh the access token this long before it expires. */
+  QBO_TOKEN_REFRESH_SKEW_SECONDS: z.coerce.number().int().min(0).max(3000).default(60),
+  /** Warn (integration.authentication.error) this many days before a refresh token or its 5-year cap runs out. */
+  QBO_EXPIRY_WARNING_DAYS: z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be a comma-separated list of whole days, e.g. 14,3')
+    .default('14,3')
+    .transform((v) => [...new Set(v.split(',').map((d) => Number(d.trim())))].filter((d) => d > 0)),
+  /** Origins of Temporal Web UIs whose browser requests may use the codec endpoint without the API key (comma-separated). */
+  CODEC_ALLOWED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .pipe(z.array(z.string().url())),
 
   ENCRYPTION_KEY: z
     .string()

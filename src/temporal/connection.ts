@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection } from '@temporalio/worker';
 
 export interface TemporalClientHandle {
@@ -7,9 +8,10 @@ export interface TemporalClientHandle {
   close(): Promise<void>;
 }
 
-export async function connectTemporalClient(address: string, namespace: string): Promise<TemporalClientHandle> {
+/** `dataConverter`: the payload codec (src/temporal/payload-codec.ts), the same as the workers'. */
+export async function connectTemporalClient(address: string, namespace: string, options: { dataConverter?: DataConverter } = {}): Promise<TemporalClientHandle> {
   const connection = await Connection.connect({ address });
-  return { client: new Client({ connection, namespace }), connection, close: () => connection.close() };
+  return { client: new Client({ connection, namespace, dataConverter: options.dataConverter }), connection, close: () => connection.close() };
 }
 
 export function connectWorker(address: string): Promise<NativeConnection> {

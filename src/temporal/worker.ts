@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { Worker, type NativeConnection, type WorkflowBundleOption } from '@temporalio/worker';
 import type { Activities } from '../activities';
 
@@ -13,6 +14,8 @@ export interface WorkerOptions {
   maxConcurrentActivityTaskExecutions?: number;
   /** How long in-flight activities may finish when the worker stops (default 10 s). */
   shutdownGraceTime?: string;
+  /** The payload codec (src/temporal/payload-codec.ts): the same as the client's. */
+  dataConverter?: DataConverter;
 }
 
 /** The worker only wires: workflows from src/workflows, activities from createActivities(deps). */
@@ -24,6 +27,7 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     activities: options.activities,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    dataConverter: options.dataConverter,
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
   });
 }

@@ -1,24 +1,27 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { startEmulator, type RunningEmulator } from '../../emulator';
 import { createActivities } from '../../src/activities';
 import { createDisabledNotifier } from '../../src/activities/disabled-notifier';
 import { billSyncRoutes } from '../../src/api/routes/bill-sync.routes';
+import { CALLBACK_PATH, quickBooksCallbackRoutes, quickBooksConnectRoutes } from '../../src/api/routes/oauth.routes';
 import { webhookRoutes } from '../../src/api/routes/webhooks.routes';
 import { signWebhook } from '../../src/api/webhook-signature';
 import { insertCredential, storeCredentialTokens } from '../../src/db/repositories/credentials';
 import { listRuns, type IntegrationRun } from '../../src/db/repositories/runs.repository';
 import type { Bill } from '../../src/domain/m3ter';
-import { createLogger } from '../../src/platform/logger';
+import { createLogger, type Logger } from '../../src/platform/logger';
 import { createSmtpMailer } from '../../src/platform/mailer';
 import { createSecretBox, type SecretBox } from '../../src/platform/secret-box';
-import { QuickBooksConnector } from '../../src/quickbooks/connector';
+import { QuickBooksConnector, type QuickBooksConnectorOptions } from '../../src/quickbooks/connector';
 import type { QuickBooksEndpoints } from '../../src/quickbooks/endpoints';
+import { createDataConverter } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/temporal/worker';
 import type { BillSyncResult } from '../../src/workflows/bill-sync.workflow';
 import { startApi, type ApiHarness } from './api-harness';
-import { connectTemporalClient, connectWorkerConnection, createTestDatabase, type TestDatabase, uniqueTaskQueue } from './environment';
+import { connectTemporalClient, connectWorkerConnection, createTestDatabase, temporalAddress, temporalNamespace, type TestDatabase, uniqueTaskQueue } from './environment';
 import { startSmtpServer, type ReceivedMail } from './smtp';
 import { workflowBundle } from './workflow-bundle';
 
@@ -37,6 +40,12 @@ export interface SyncHarness {
   temporal: Client;
   taskQueue: string;
   secretBox: SecretBox;
+  /** The key of `secretBox` (and of the payload codec when `encryptPayloads`). */
+  encryptionKey: Buffer;
+  /** The payload codec's data converter when `encryptPayloads`, used by the client and every worker. */
+  dataConverter?: DataConverter;
+  /** The QuickBooks connector options every worker uses (for a worker in another process). */
+  connectorOptions: Partial<QuickBooksConnectorOptions>;
   endpoints: QuickBooksEndpoints;
   mail: ReceivedMail[];
   /** Starts (another) worker process-equivalent on the task queue. */
@@ -56,14 +65,29 @@ export interface SyncHarness {
   stop(): Promise<void>;
 }
 
-export async function startSyncHarness(options: { workers?: number; emulatorOptions?: Parameters<typeof startEmulator>[0] } = {}): Promise<SyncHarness> {
+export interface SyncHarnessOptions {
+  workers?: number;
+  emulatorOptions?: Parameters<typeof startEmulator>[0];
+  /** Encrypt Temporal payloads with the product's codec (client and workers). */
+  encryptPayloads?: boolean;
+  /** Default: a random key. */
+  encryptionKey?: Buffer;
+  /** Default: silent (TEST_LOG_LEVEL). */
+  logger?: Logger;
+  /** More QuickBooks connector options for every worker (e.g. a small refresh skew). */
+  connector?: Partial<Pick<QuickBooksConnectorOptions, 'refreshSkewMs' | 'expiryWarningDays' | 'lockTimeoutMs' | 'now'>>;
+}
+
+export async function startSyncHarness(options: SyncHarnessOptions = {}): Promise<SyncHarness> {
   const database = await createTestDatabase();
   const emulator = await startEmulator({ ...options.emulatorOptions });
   const smtp = await startSmtpServer();
-  const secretBox = createSecretBox(randomBytes(32));
-  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const encryptionKey = options.encryptionKey ?? randomBytes(32);
+  const secretBox = createSecretBox(encryptionKey);
+  const logger = options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const taskQueue = uniqueTaskQueue('bill-sync');
-  const temporal = await connectTemporalClient();
+  const dataConverter = options.encryptPayloads ? createDataConverter(encryptionKey) : undefined;
+  const temporal = dataConverter ? await connectEncryptingClient(dataConverter) : await connectTemporalClient();
   const endpoints: QuickBooksEndpoints = {
     apiBaseUrl: { QuickBooks: emulator.v3BaseUrl, QuickBooksSandbox: emulator.v3BaseUrl },
     appBaseUrl: { QuickBooks: emulator.url, QuickBooksSandbox: emulator.url },
@@ -75,17 +99,25 @@ export async function startSyncHarness(options: { workers?: number; emulatorOpti
     redirectUri: 'http://127.0.0.1/oauth/quickbooks/callback',
   };
   const db = database.db;
+  const connectorOptions = { logger, ...options.connector };
+  const connectFlow = { db, secretBox, endpoints, logger };
   const mailer = createSmtpMailer(smtp.url, 'QuickBooks sync <sync@example.test>');
   const syncDeps = { db, temporal: temporal.client, taskQueue, logger };
   const api = await startApi({
     db,
     secretBox,
     logger,
-    publicRouters: [webhookRoutes(syncDeps, { secret: WEBHOOK_SECRET, apiKey: WEBHOOK_API_KEY, toleranceSeconds: 300, maxBodyBytes: 1_048_576 })],
+    publicRouters: [
+      webhookRoutes(syncDeps, { secret: WEBHOOK_SECRET, apiKey: WEBHOOK_API_KEY, toleranceSeconds: 300, maxBodyBytes: 1_048_576 }),
+      quickBooksCallbackRoutes(connectFlow),
+    ],
     adminRouters: [
-      billSyncRoutes({ ...syncDeps, connector: new QuickBooksConnector({ db, secretBox, endpoints }), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }),
+      quickBooksConnectRoutes(connectFlow),
+      billSyncRoutes({ ...syncDeps, connector: new QuickBooksConnector({ db, secretBox, endpoints, ...connectorOptions }), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }),
     ],
   });
+  // Intuit sends the browser back to the API's callback (the emulator's authorize endpoint redirects there).
+  endpoints.redirectUri = `${api.baseUrl}${CALLBACK_PATH}`;
 
   const workers: Array<{ worker: Worker; running: Promise<void>; connection: NativeConnection }> = [];
   const startWorker = async (workerOptions: { shutdownGraceTime?: string } = {}): Promise<Worker> => {
@@ -96,10 +128,11 @@ export async function startSyncHarness(options: { workers?: number; emulatorOpti
       taskQueue,
       shutdownGraceTime: workerOptions.shutdownGraceTime,
       workflowBundle: await workflowBundle(),
+      dataConverter,
       activities: createActivities({
         db,
         logger,
-        quickBooks: new QuickBooksConnector({ db, secretBox, endpoints }),
+        quickBooks: new QuickBooksConnector({ db, secretBox, endpoints, ...connectorOptions }),
         endpoints,
         notifier: createDisabledNotifier({ db, mailer, logger, publicBaseUrl: api.baseUrl }),
       }),
@@ -124,6 +157,9 @@ export async function startSyncHarness(options: { workers?: number; emulatorOpti
     temporal: temporal.client,
     taskQueue,
     secretBox,
+    encryptionKey,
+    dataConverter,
+    connectorOptions,
     endpoints,
     mail: smtp.messages,
     startWorker,
@@ -197,4 +233,9 @@ export async function startSyncHarness(options: { workers?: number; emulatorOpti
     },
   };
   return harness;
+}
+
+async function connectEncryptingClient(dataConverter: DataConverter): Promise<{ client: Client; close(): Promise<void> }> {
+  const connection = await Connection.connect({ address: temporalAddress() });
+  return { client: new Client({ connection, namespace: temporalNamespace(), dataConverter }), close: () => connection.close() };
 }

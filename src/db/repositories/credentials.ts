@@ -256,20 +256,27 @@ export interface LockedCredential {
   /** Replaces both tokens in the same transaction, still under the lock. */
   replaceTokens(tokens: CredentialTokens): Promise<Credential>;
   setStatus(status: CredentialStatus): Promise<Credential>;
+  /** Removes both tokens and sets the status, in the same transaction (a disconnect). */
+  clearTokens(status: CredentialStatus): Promise<Credential>;
 }
 
 /**
  * Runs `fn` in a transaction holding the credential's row lock (SELECT … FOR UPDATE): a token refresh
  * reads the current refresh token, calls Intuit and replaces both tokens before anyone else can read them.
- * Concurrent callers queue; the second sees the tokens the first stored.
+ * Concurrent callers queue; the second sees the tokens the first stored. `lockTimeoutMs` bounds the wait
+ * (PostgreSQL `lock_timeout`; the call then fails with "lock_not_available" and may be retried).
  */
 export async function withCredentialLock<T>(
   db: Db,
   box: SecretBox,
   id: string,
   fn: (locked: LockedCredential) => Promise<T>,
+  options: { lockTimeoutMs?: number } = {},
 ): Promise<T> {
   return inTransaction(db, async (client) => {
+    if (options.lockTimeoutMs !== undefined) {
+      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(options.lockTimeoutMs))}`);
+    }
     const row = await findRow(client, id, true);
     if (!row) throw new NotFoundError(ENTITY, id);
     return fn({
@@ -277,6 +284,7 @@ export async function withCredentialLock<T>(
       tokens: openTokens(box, row),
       replaceTokens: (tokens) => storeCredentialTokens(client, box, id, tokens),
       setStatus: (status) => setCredentialStatus(client, id, status),
+      clearTokens: (status) => clearCredentialTokens(client, id, status),
     });
   });
 }
