@@ -9,6 +9,7 @@ import {
   invoicesOf,
   invoicesOfBill,
   listEventsApi,
+  listRunsApi,
   mailWithSubject,
   mapAccount,
   newAccount,
@@ -279,6 +280,32 @@ describe('failures: auto-disable, notification e-mail and bulk replay', function
         mailWithSubject(h, `QuickBooks integration "US company ${suffix}" was disabled`).length,
         2,
       );
+    });
+
+    it('lists the runs with filters: integration, bill, status (one or several) and a time window', async () => {
+      const q = (query: Record<string, string>) =>
+        listRunsApi(h, { integrationId: integration.id, ...query });
+      const all = await q({});
+      assert.equal(all.length, 5 + 2 + 7, 'five failed, two disabled, seven replays');
+      assert.ok(
+        all.every((r, i) => i === 0 || all[i - 1]!.startedAt >= r.startedAt),
+        'newest first',
+      );
+      assert.equal((await q({ status: 'DISABLED' })).length, 2);
+      assert.equal((await q({ status: 'ERROR,DISABLED' })).length, 7);
+      assert.equal((await q({ status: 'COMPLETE' })).length, 7);
+      const bill = failedBills[0]!.id;
+      assert.deepEqual(
+        (await q({ billId: bill })).map((r) => [r.billId, r.status, r.trigger]),
+        [
+          [bill, 'COMPLETE', 'replay'],
+          [bill, 'ERROR', 'webhook'],
+        ],
+      );
+      assert.equal((await q({ from: withOffset(beforeFailures) })).length, 14);
+      assert.equal((await q({ to: withOffset(beforeFailures) })).length, 0);
+      assert.equal((await q({ limit: '3' })).length, 3);
+      assert.equal((await h.api.request('GET', `/integration-runs?status=BROKEN`)).status, 400);
     });
   });
 

@@ -94,6 +94,9 @@ export const getRunApi = (h: SyncHarness, runId: string) => apiGet<RunBody>(h, `
 export const getIntegrationApi = (h: SyncHarness, id: string) =>
   apiGet<IntegrationBody>(h, `/integrations/${id}`);
 
+export const listRunsApi = async (h: SyncHarness, query: Record<string, string>) =>
+  (await apiGet<{ data: RunBody[] }>(h, `/integration-runs?${new URLSearchParams(query)}`)).data;
+
 export const listEventsApi = async (h: SyncHarness, query: Record<string, string>) =>
   (await apiGet<{ data: EventBody[] }>(h, `/integration-events?${new URLSearchParams(query)}`)).data;
 
