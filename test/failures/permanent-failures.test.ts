@@ -248,6 +248,28 @@ describe('failures: permanent errors, events, paid and deleted documents', funct
     assert.equal((await getIntegrationApi(h, integrationId)).consecutiveFailures, 0);
   });
 
+  it('does not retry a change in a closed accounting period (QBO 6210): ACCOUNTING_PERIOD_CLOSED, not counted as a failure', async () => {
+    const { integrationId, realmId, bill, invoice } = await syncedInvoice();
+    h.emulator.control.updateRealm(realmId, { bookCloseDate: '2026-11-30' });
+    h.emulator.control.resetCounters();
+    await h.sendWebhook(h.billEvent(regenerated(bill)));
+    const result = await h.waitForSync(integrationId, bill.id);
+    assert.equal(result.status, 'ACCOUNTING_PERIOD_CLOSED');
+    assert.equal(h.emulator.control.counters().byOperation['POST invoice update'], 1, 'not retried');
+    assert.equal(invoicesOf(h, realmId)[0]!.SyncToken, invoice.SyncToken);
+
+    const run = await getRunApi(h, result.runId);
+    assert.equal(run.error?.code, 'ACCOUNTING_PERIOD_CLOSED');
+    assert.equal(run.error?.quickBooks?.code, '6210');
+    assert.equal(run.error?.quickBooks?.element, 'TxnDate');
+    const events = await listEventsApi(h, { integrationId });
+    assert.deepEqual(
+      events.map((e) => [e.eventType, e.runId]),
+      [['integration.perform.error', run.id]],
+    );
+    assert.equal((await getIntegrationApi(h, integrationId)).consecutiveFailures, 0);
+  });
+
   it('recreates a document deleted in QuickBooks, with a warning on the run', async () => {
     const { integrationId, realmId, bill, invoice } = await syncedInvoice();
     // Someone deletes the invoice in QuickBooks.
