@@ -183,6 +183,16 @@ describe('QuickBooks connect flow (HTTP, emulator as Intuit)', function () {
       { accept: 'application/json' },
     );
     assert.equal(unknown.status, 404);
+    const openapi = (await (await fetch(`${h.api.baseUrl}/openapi.json`)).json()) as {
+      paths: Record<string, object>;
+    };
+    for (const route of [
+      '/credentials/{id}/connect',
+      '/credentials/{id}/disconnect',
+      '/oauth/quickbooks/callback',
+    ]) {
+      assert.ok(openapi.paths[route], `${route} is documented`);
+    }
     const anonymousDisconnect = await fetch(`${h.api.baseUrl}/credentials/${credential.id}/disconnect`, {
       method: 'POST',
     });
