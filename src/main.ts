@@ -19,6 +19,7 @@ import { createSmtpMailer } from './platform/mailer';
 import { createSecretBox } from './platform/secret-box';
 import { QuickBooksConnector } from './quickbooks/connector';
 import { startExpiryWatch } from './quickbooks/expiry-warnings';
+import { PgRateGovernor } from './quickbooks/rate-governor';
 import { INTUIT, type QuickBooksEndpoints } from './quickbooks/endpoints';
 import { connectTemporalClient, connectWorker } from './temporal/connection';
 import { startTemporalDevServer } from './temporal/dev-server';
@@ -112,6 +113,7 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
     refreshSkewMs: env.QBO_TOKEN_REFRESH_SKEW_SECONDS * 1000,
     expiryWarningDays: env.QBO_EXPIRY_WARNING_DAYS,
   };
+  const governor = new PgRateGovernor(db);
 
   if (env.ROLE !== 'api') {
     const mailer = env.SMTP_URL ? createSmtpMailer(env.SMTP_URL, env.MAIL_FROM) : undefined;
@@ -129,7 +131,7 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
       activities: createActivities({
         db,
         logger,
-        quickBooks: new QuickBooksConnector(connectorOptions),
+        quickBooks: new QuickBooksConnector({ ...connectorOptions, governor }),
         endpoints,
         notifier: createDisabledNotifier({ db, mailer, logger, publicBaseUrl: publicBaseUrl(env) }),
       }),
@@ -195,7 +197,7 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
       adminRouters: [
         ...settingsRouters({ db, secretBox, logger }),
         quickBooksConnectRoutes(connectFlow),
-        billSyncRoutes({ ...syncDeps, connector: new QuickBooksConnector(connectorOptions), temporalUiUrl: temporalUi, namespace: env.TEMPORAL_NAMESPACE }),
+        billSyncRoutes({ ...syncDeps, connector: new QuickBooksConnector({ ...connectorOptions, governor }), temporalUiUrl: temporalUi, namespace: env.TEMPORAL_NAMESPACE }),
       ],
     });
     const server: Server = await new Promise((resolve) => {

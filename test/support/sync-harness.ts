@@ -16,6 +16,7 @@ import { createLogger, type Logger } from '../../src/platform/logger';
 import { createSmtpMailer } from '../../src/platform/mailer';
 import { createSecretBox, type SecretBox } from '../../src/platform/secret-box';
 import { QuickBooksConnector, type QuickBooksConnectorOptions } from '../../src/quickbooks/connector';
+import { PgRateGovernor } from '../../src/quickbooks/rate-governor';
 import type { QuickBooksEndpoints } from '../../src/quickbooks/endpoints';
 import { createDataConverter } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/temporal/worker';
@@ -113,7 +114,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     ],
     adminRouters: [
       quickBooksConnectRoutes(connectFlow),
-      billSyncRoutes({ ...syncDeps, connector: new QuickBooksConnector({ db, secretBox, endpoints, ...connectorOptions }), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }),
+      billSyncRoutes({ ...syncDeps, connector: new QuickBooksConnector({ db, secretBox, endpoints, governor: new PgRateGovernor(db), ...connectorOptions }), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }),
     ],
   });
   // Intuit sends the browser back to the API's callback (the emulator's authorize endpoint redirects there).
@@ -132,7 +133,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       activities: createActivities({
         db,
         logger,
-        quickBooks: new QuickBooksConnector({ db, secretBox, endpoints, ...connectorOptions }),
+        quickBooks: new QuickBooksConnector({ db, secretBox, endpoints, governor: new PgRateGovernor(db), ...connectorOptions }),
         endpoints,
         notifier: createDisabledNotifier({ db, mailer, logger, publicBaseUrl: api.baseUrl }),
       }),
