@@ -6,6 +6,9 @@ import { findCredential, readCredentialTokens } from '../../src/db/repositories/
 import { billSyncWorkflowId } from '../../src/domain/ids';
 import type { Bill } from '../../src/domain/m3ter';
 import { billSync, type BillSyncInput, type BillSyncResult } from '../../src/workflows/bill-sync.workflow';
+import { describeFailure, toApplicationFailure } from '../../src/activities/failure-edge';
+import { classifyFailure, exhaustedStatus } from '../../src/domain/sync-failure';
+import { QuickBooksClient } from '../../src/quickbooks/client';
 import { sampleBill } from '../support/bills';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
 import {
@@ -215,5 +218,30 @@ describe('failures: transient QuickBooks errors are retried', function () {
     const integration = await getIntegrationApi(h, integrationId);
     assert.equal(integration.consecutiveFailures, 1);
     assert.equal(integration.enabled, true);
+  });
+
+  it('reads latency beyond the client timeout as QBO_TIMEOUT: retried, and TIMEOUT_LIMIT_EXCEEDED once retries run out', async () => {
+    // The worker's client waits 30 s; a client with a short timeout shows the same edge quickly.
+    const realmId = h.emulator.control.createRealm().realmId;
+    const client = new QuickBooksClient({
+      realmId,
+      accessToken: h.emulator.control.mintTokens(realmId).access_token,
+      apiBaseUrl: h.emulator.v3BaseUrl,
+      timeoutMs: 200,
+    });
+    h.emulator.control.enqueueFaults([
+      { action: { type: 'latency', ms: 1_000 }, match: { realmId, entity: 'preferences' } },
+    ]);
+    const err = await client.getPreferences().then(
+      () => assert.fail('expected a timeout'),
+      (e: unknown) => e,
+    );
+    const failure = describeFailure(err);
+    assert.equal(failure.code, 'QBO_TIMEOUT');
+    assert.equal(failure.quickBooks?.kind, 'timeout');
+    assert.deepEqual(classifyFailure(failure), { retryable: true, runStatus: 'AWAITING_RETRY' });
+    assert.equal(exhaustedStatus(failure).runStatus, 'TIMEOUT_LIMIT_EXCEEDED');
+    const edge = toApplicationFailure(err);
+    assert.deepEqual([edge.type, edge.nonRetryable], ['QBO_TIMEOUT', false]);
   });
 });
