@@ -185,7 +185,7 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
         if (!counts) return { status: runStatus };
         const integration = await findIntegration(client, run.integrationId);
         if (!integration || !integration.enabled || failures < integration.autoDisableAfterConsecutiveFailures) return { status: runStatus };
-        const reason = `${failures} syncs failed in a row; the last: ${failure.message}`;
+        const reason = `${failures} ${failures === 1 ? 'sync' : 'syncs'} failed in a row; the last: ${failure.message}`;
         const { changed } = await disableIntegration(client, run.integrationId, { reason });
         if (!changed) return { status: runStatus };
         const lastErrors = (await listRuns(client, { integrationId: run.integrationId, statuses: [...FAILURE_RUN_STATUSES], limit: failures }))
