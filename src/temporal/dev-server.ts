@@ -3,7 +3,15 @@ import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/** The folder with package.json (from src/ or from the compiled dist/src/). */
+export const PROJECT_ROOT = findProjectRoot(__dirname);
+
+function findProjectRoot(start: string): string {
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return start;
+  }
+}
 
 type Executable = { type: 'existing-path'; path: string } | { type: 'cached-download' };
 
