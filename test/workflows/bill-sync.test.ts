@@ -185,6 +185,41 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     assert.equal(link?.externalId, invoices(realmId)[0]!.Id);
   });
 
+  it('sends a stored bill on demand (POST …/sync) and previews the exact payload without writing', async () => {
+    const { id: integrationId, realmId } = await h.createIntegration({ onlySendBillOnApproval: false });
+    const other = await h.createIntegration();
+    const bill = sampleBill();
+    await h.sendWebhook(h.billEvent(bill));
+    await h.waitForSync(integrationId, bill.id);
+    await h.waitForSync(other.id, bill.id);
+
+    h.emulator.control.resetCounters();
+    const preview = await h.api.request<{ wouldSend: boolean; documentType: string; unchanged: boolean; payload: { Line: unknown[]; TxnDate: string } }>(
+      'GET',
+      `/integrations/${integrationId}/bills/${bill.id}/preview`,
+    );
+    assert.equal(preview.status, 200);
+    assert.equal(preview.body.wouldSend, true);
+    assert.equal(preview.body.documentType, 'Invoice');
+    assert.equal(preview.body.unchanged, true);
+    assert.equal(preview.body.payload.TxnDate, '2026-11-01');
+    assert.equal(preview.body.payload.Line.length, 2);
+    assert.equal(h.emulator.control.counters().writes, 0, 'a preview writes nothing to QuickBooks');
+
+    const sync = await h.api.request<{ workflowId: string }>('POST', `/integrations/${integrationId}/bills/${bill.id}/sync`);
+    assert.equal(sync.status, 202);
+    assert.equal(sync.body.workflowId, `bill-sync/${integrationId}/${bill.id}`);
+    const result = await h.waitForSync(integrationId, bill.id);
+    assert.equal(result.status, 'SKIPPED', 'unchanged content: nothing sent');
+    const runs = await h.runs({ integrationId, billId: bill.id });
+    assert.equal(runs.length, 2);
+    assert.equal(runs[0]!.trigger, 'manual');
+    assert.equal(h.emulator.control.documents(realmId).Invoice.length, 1);
+
+    assert.equal((await h.api.request('POST', `/integrations/${integrationId}/bills/no-such-bill/sync`)).status, 404);
+    assert.equal((await h.api.request('GET', `/integrations/00000000-0000-4000-8000-000000000000/bills/${bill.id}/preview`)).status, 404);
+  });
+
   it('rejects a bad signature with 401 and starts nothing', async () => {
     const { id: integrationId } = await h.createIntegration();
     const bill = sampleBill();
