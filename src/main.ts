@@ -9,6 +9,7 @@ import { quickBooksCallbackRoutes, quickBooksConnectRoutes } from './api/routes/
 import { createActivities } from './activities';
 import { createDisabledNotifier } from './activities/disabled-notifier';
 import { StopStack, onShutdownSignal } from './bootstrap/lifecycle';
+import { emulatorEndpoints } from './bootstrap/emulator-endpoints';
 import { resolveSecrets } from './bootstrap/secrets';
 import { ConfigError, loadEnv, type Env } from './config/env';
 import { startEmbeddedPostgres } from './db/embedded-postgres';
@@ -238,16 +239,7 @@ async function quickBooksEndpoints(env: Env, stack: StopStack, urls: Record<stri
   const emulator = await startEmulator({ port: env.EMULATOR_PORT, host: '127.0.0.1' });
   stack.push('QuickBooks emulator', () => emulator.stop());
   urls['QuickBooks emulator'] = `${emulator.url} (no QBO_CLIENT_ID set)`;
-  return {
-    apiBaseUrl: { QuickBooks: emulator.v3BaseUrl, QuickBooksSandbox: emulator.v3BaseUrl },
-    appBaseUrl: { QuickBooks: emulator.url, QuickBooksSandbox: emulator.url },
-    authorizeUrl: emulator.oauth.authorizeUrl,
-    tokenUrl: emulator.oauth.tokenUrl,
-    revokeUrl: emulator.oauth.revokeUrl,
-    clientId: emulator.oauth.clientId,
-    clientSecret: emulator.oauth.clientSecret,
-    redirectUri,
-  };
+  return emulatorEndpoints(emulator, redirectUri);
 }
 
 function publicBaseUrl(env: Env): string {

@@ -4,6 +4,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { startEmulator, type RunningEmulator } from '../../emulator';
 import { createActivities } from '../../src/activities';
+import { emulatorEndpoints } from '../../src/bootstrap/emulator-endpoints';
 import { createDisabledNotifier } from '../../src/activities/disabled-notifier';
 import { billSyncRoutes } from '../../src/api/routes/bill-sync.routes';
 import { CALLBACK_PATH, quickBooksCallbackRoutes, quickBooksConnectRoutes } from '../../src/api/routes/oauth.routes';
@@ -89,16 +90,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   const taskQueue = uniqueTaskQueue('bill-sync');
   const dataConverter = options.encryptPayloads ? createDataConverter(encryptionKey) : undefined;
   const temporal = dataConverter ? await connectEncryptingClient(dataConverter) : await connectTemporalClient();
-  const endpoints: QuickBooksEndpoints = {
-    apiBaseUrl: { QuickBooks: emulator.v3BaseUrl, QuickBooksSandbox: emulator.v3BaseUrl },
-    appBaseUrl: { QuickBooks: emulator.url, QuickBooksSandbox: emulator.url },
-    authorizeUrl: emulator.oauth.authorizeUrl,
-    tokenUrl: emulator.oauth.tokenUrl,
-    revokeUrl: emulator.oauth.revokeUrl,
-    clientId: emulator.oauth.clientId,
-    clientSecret: emulator.oauth.clientSecret,
-    redirectUri: 'http://127.0.0.1/oauth/quickbooks/callback',
-  };
+  const endpoints: QuickBooksEndpoints = emulatorEndpoints(emulator, 'http://127.0.0.1/oauth/quickbooks/callback');
   const db = database.db;
   const connectorOptions = { logger, ...options.connector };
   const connectFlow = { db, secretBox, endpoints, logger };
