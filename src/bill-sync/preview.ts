@@ -2,12 +2,12 @@ import type { Db } from '../db/pool';
 import { getBill } from '../db/repositories/bills.repository';
 import { getBillDocument } from '../db/repositories/bill-documents.repository';
 import { findIntegration } from '../db/repositories/integrations';
-import { NotFoundError } from '../domain/errors';
+import { DomainError, ERROR_CODES, NotFoundError } from '../domain/errors';
 import { contentHash } from '../domain/ids';
 import { createRealmCaches } from '../activities/bill-sync.activities';
 import { resolveQuickBooksCustomer } from '../activities/customer-resolution';
 import { buildDocumentForRun } from '../activities/document-build';
-import type { QuickBooksConnector } from '../quickbooks/connector';
+import { QuickBooksAuthError, type QuickBooksConnector } from '../quickbooks/connector';
 import { accountOfBill, decideEligibility } from './eligibility';
 
 export type Preview =
@@ -39,9 +39,26 @@ export async function previewBillDocument(deps: { db: Db; connector: QuickBooksC
   const account = await accountOfBill(db, bill);
   const decision = decideEligibility(integration, bill, account);
   if (!decision.send) return { wouldSend: false, status: decision.status, reason: decision.reason };
-  const customer = await deps.connector.withClient(integration.credentialId, (client) =>
-    resolveQuickBooksCustomer({ db, client, integration, account, bill, caches: createRealmCaches(), readOnly: true }),
-  );
+  const customer = await deps.connector
+    .withClient(integration.credentialId, (client) =>
+      resolveQuickBooksCustomer({
+        db,
+        client,
+        integration,
+        account,
+        bill,
+        caches: createRealmCaches(),
+        readOnly: true,
+      }),
+    )
+    .catch((err: unknown) => {
+      // No credential, or one that is not (or no longer) authorized: a state of the integration, not a server fault.
+      if (err instanceof QuickBooksAuthError)
+        throw new DomainError(ERROR_CODES.INVALID_STATE, `Cannot preview: ${err.message}`, {
+          reason: err.reason,
+        });
+      throw err;
+    });
   const built = await buildDocumentForRun(db, { integration, bill, account, customerId: customer.customerId, currency: customer.currency });
   if (built.kind === 'skip') return { wouldSend: false, status: 'SKIPPED', reason: built.reason };
   const link = await getBillDocument(db, integrationId, billId);

@@ -4,7 +4,7 @@ import { claimWebhookEvent, getBill, markWebhookEventProcessed, storeBill } from
 import { listIntegrations } from '../db/repositories/integrations';
 import { accountInScope } from '../domain/account-scope';
 import { BillSchema, type Account, type Bill } from '../domain/m3ter';
-import { parseOrThrow } from '../api/http-errors';
+import { assertPgInteger, parseOrThrow } from '../api/http-errors';
 import { ValidationError } from '../domain/errors';
 import type { Logger } from '../platform/logger';
 import {
@@ -62,6 +62,7 @@ export async function receiveM3terEvent(deps: WebhookDeps, event: M3terEvent): P
   if (action.kind === 'reference') {
     const kind = REFERENCE_KINDS[action.entity] as ReferenceKind<{ id: string; version?: number | null }>;
     const object = parseOrThrow(kind.schema, dto, dtoField);
+    assertPgInteger(object.version, `${dtoField}.version`);
     const claim = await claimWebhookEvent(deps.db, event.id, event.eventName, object.id);
     if (claim === 'processed') return { ...base, result: 'duplicate' };
     const applied =
@@ -73,6 +74,7 @@ export async function receiveM3terEvent(deps: WebhookDeps, event: M3terEvent): P
   }
 
   const bill = parseOrThrow(BillSchema, dto, dtoField);
+  checkBillFits(bill, dtoField);
   const claim = await claimWebhookEvent(deps.db, event.id, event.eventName, bill.id);
   if (claim === 'processed') return { ...base, result: 'duplicate' };
   if (action.op === 'delete') {
@@ -89,6 +91,18 @@ export async function receiveM3terEvent(deps: WebhookDeps, event: M3terEvent): P
   const workflows = await fanOut(deps, current, 'webhook');
   await markWebhookEventProcessed(deps.db, event.id);
   return { ...base, result: 'processed', workflows };
+}
+
+/** m3ter ids are UUIDs; a much longer one would not fit a Temporal workflow id (1000 bytes) or search attribute. */
+const MAX_ID_LENGTH = 200;
+
+/** What the schema does not say but storage and Temporal need, checked before anything is written. */
+function checkBillFits(bill: Bill, dtoField: string): void {
+  for (const key of ['id', 'accountId'] as const) {
+    if (bill[key].length > MAX_ID_LENGTH)
+      throw ValidationError.field(`${dtoField}.${key}`, `longer than ${MAX_ID_LENGTH} characters`);
+  }
+  assertPgInteger(bill.version, `${dtoField}.version`);
 }
 
 /**

@@ -129,19 +129,23 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         query: RunsQuery,
         response: z.object({ data: z.array(RunResponse) }),
       },
-      async ({ query }) => ({
-        data: (
-          await listRuns(deps.db, {
-            integrationId: query.integrationId,
-            billId: query.billId,
-            statuses: query.status,
-            from: query.from,
-            to: query.to,
-            limit: query.limit,
-            offset: query.offset,
-          })
-        ).map(withLink),
-      }),
+      async ({ query }) => {
+        // Integration ids are UUIDs: any other value matches no run (and must not reach a uuid column).
+        if (query.integrationId && !isUuid(query.integrationId)) return { data: [] };
+        return {
+          data: (
+            await listRuns(deps.db, {
+              integrationId: query.integrationId,
+              billId: query.billId,
+              statuses: query.status,
+              from: query.from,
+              to: query.to,
+              limit: query.limit,
+              offset: query.offset,
+            })
+          ).map(withLink),
+        };
+      },
     );
     r.route(
       {

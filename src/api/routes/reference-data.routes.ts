@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import * as reference from '../../settings/reference-data';
 import type { SettingsDeps } from './deps';
+import { assertPgInteger, PG_INTEGER } from '../http-errors';
 import { PageQuery, pageOf, routes, splitPage, type Routes } from './route-kit';
 
 /**
@@ -17,6 +18,8 @@ const DeleteQuery = z.strictObject({
   version: z.coerce
     .number()
     .int()
+    .min(PG_INTEGER.min)
+    .max(PG_INTEGER.max)
     .optional()
     .describe("m3ter's version of the deleted object; an older delete than stored is not applied"),
 });
@@ -28,7 +31,7 @@ function upsertResult(name: string, object: z.ZodType) {
       reason: z.literal('stale version').optional(),
       created: z.boolean().optional(),
       storedVersion: z.number().int().nullable().describe("m3ter's version now stored"),
-      object: object.nullable(),
+      object: z.union([object, z.null()]),
     })
     .meta({ id: `${name}Upsert` });
 }
@@ -57,6 +60,7 @@ function referenceRoutes<
     },
     ({ params, body }) => {
       const object = k.schema.parse(body);
+      assertPgInteger(object.version, 'version');
       if (object.id !== params.id)
         throw ValidationError.field('id', `must equal the id in the path (${params.id})`);
       return reference.upsertReferenceObject(db, k, object);
@@ -93,7 +97,9 @@ function referenceRoutes<
     },
     async ({ params, query }) => {
       const outcome = await reference.deleteReferenceObject(db, k, params.id, query.version);
-      if (!outcome.applied && outcome.reason === 'not found') throw new NotFoundError(k.kind, params.id);
+      // With a version, a delete of an unknown object leaves a tombstone (answered as `applied: false`); without, nothing.
+      if (!outcome.applied && outcome.reason === 'not found' && query.version === undefined)
+        throw new NotFoundError(k.kind, params.id);
       return outcome;
     },
   );
@@ -118,7 +124,10 @@ export function referenceDataRouter(deps: SettingsDeps): (registry: OpenAPIRegis
         body: Organization,
         response: upsertResult('OrganizationConfig', Organization),
       },
-      ({ body }) => reference.upsertOrganizationConfig(db, body),
+      ({ body }) => {
+        assertPgInteger(body.version, 'version');
+        return reference.upsertOrganizationConfig(db, body);
+      },
     );
     r.route(
       {

@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { parseOrThrow } from '../http-errors';
+import { PG_INTEGER, parseOrThrow } from '../http-errors';
 import { errorResponses } from '../openapi';
 import type { Logger } from '../../platform/logger';
 
@@ -129,11 +129,17 @@ export const OptionalVersionQuery = z.strictObject({
     .number()
     .int()
     .min(1)
+    .max(PG_INTEGER.max)
     .optional()
     .describe('When given, the request fails with 409 unless this is the current version'),
 });
 
-export const Version = z.number().int().min(1).describe('The version you read; a stale one gets 409');
+export const Version = z
+  .number()
+  .int()
+  .min(1)
+  .max(PG_INTEGER.max)
+  .describe('The version you read; a stale one gets 409');
 
 export function pageOf<S extends z.ZodType>(item: S, name: string) {
   return z
