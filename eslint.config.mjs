@@ -19,7 +19,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['pg', 'express', 'node-quickbooks', 'intuit-oauth', 'node:*', 'fs', 'path', 'crypto'], message: 'Workflows are deterministic: no I/O modules.' },
+            {
+              group: ['pg', 'express', 'node-quickbooks', 'intuit-oauth', 'node:*', 'fs', 'path', 'crypto'],
+              message: 'Workflows are deterministic: no I/O modules.',
+            },
           ],
         },
       ],

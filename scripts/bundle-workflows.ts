@@ -7,7 +7,10 @@ import { WORKFLOWS_PATH } from '../src/temporal/worker';
 async function main(): Promise<void> {
   const out = process.argv[2] ?? 'workflow-bundle.js';
   // The failure converter must be in the bundle so failures raised by workflow code are encrypted too.
-  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  });
   writeFileSync(out, code);
   console.log(`workflow bundle written to ${out} (${Math.round(code.length / 1024)} KiB)`);
 }

@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   const emulator = new EmulatorControlClient(emulatorUrl);
   const { realmId } = await emulator.createRealm();
   const tokens = await emulator.mintTokens(realmId);
-  const credential = await call<{ id: string }>('POST', '/credentials', { name: `Demo company ${realmId}`, destination: 'QuickBooks' });
+  const credential = await call<{ id: string }>('POST', '/credentials', {
+    name: `Demo company ${realmId}`,
+    destination: 'QuickBooks',
+  });
   const now = Date.now();
   await call('PUT', `/credentials/${credential.id}/tokens`, {
     realmId,
@@ -68,11 +71,22 @@ async function main(): Promise<void> {
     version: 1,
     lineItems: [
       { description: 'Platform fee', lineItemType: 'STANDING_CHARGE', quantity: 1, subtotal: 250 },
-      { description: 'API calls', lineItemType: 'USAGE', quantity: 123456, units: 123456, subtotal: 617.28, averageUnitPrice: 0.005 },
+      {
+        description: 'API calls',
+        lineItemType: 'USAGE',
+        quantity: 123456,
+        units: 123456,
+        subtotal: 617.28,
+        averageUnitPrice: 0.005,
+      },
       { description: 'Launch credit', lineItemType: 'CREDIT_MEMO', quantity: 1, subtotal: -50 },
     ],
   };
-  const body = JSON.stringify({ id: randomUUID(), eventName: 'billing.bill.updated', m3terEvent: { eventData: { newDto: bill } } });
+  const body = JSON.stringify({
+    id: randomUUID(),
+    eventName: 'billing.bill.updated',
+    m3terEvent: { eventData: { newDto: bill } },
+  });
   const timestamp = Math.floor(Date.now() / 1000);
   const webhookKey = process.env.M3TER_WEBHOOK_API_KEY ?? 'demo';
   const res = await fetch(`${api}/webhooks/m3ter`, {
@@ -93,10 +107,14 @@ async function main(): Promise<void> {
   console.log(`webhook: ${res.status} ${await res.text()}`);
 
   for (let i = 0; i < 60; i++) {
-    const { data } = await call<{ data: Array<{ status: string; externalId: string | null; url: string | null; temporalUrl: string | null }> }>(
-      'GET',
-      `/integration-runs?integrationId=${integration.id}&billId=${billId}`,
-    );
+    const { data } = await call<{
+      data: Array<{
+        status: string;
+        externalId: string | null;
+        url: string | null;
+        temporalUrl: string | null;
+      }>;
+    }>('GET', `/integration-runs?integrationId=${integration.id}&billId=${billId}`);
     const run = data[0];
     if (run && !['STARTED', 'AWAITING_RETRY', 'RATE_LIMIT_RETRY', 'WAITING'].includes(run.status)) {
       console.log(`run: ${run.status}, QuickBooks document ${run.externalId ?? '-'}`);

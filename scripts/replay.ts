@@ -23,12 +23,15 @@ async function main(): Promise<number> {
     },
   });
   if (values.help || (!values.integration && !values.run) || (values.integration && values.run)) {
-    console.error('usage: npm run replay -- (--run <runId> | --integration <id> [--status S1,S2] [--from ISO] [--to ISO] [--limit N])');
+    console.error(
+      'usage: npm run replay -- (--run <runId> | --integration <id> [--status S1,S2] [--from ISO] [--to ISO] [--limit N])',
+    );
     return values.help ? 0 : 2;
   }
   const apiUrl = process.env.API_URL ?? 'http://127.0.0.1:3000';
   const keyFile = path.resolve(process.env.DATA_DIR ?? '.data', 'secrets', 'admin-api.key');
-  const apiKey = process.env.ADMIN_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+  const apiKey =
+    process.env.ADMIN_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
   if (!apiKey) {
     console.error('ADMIN_API_KEY is not set');
     return 2;

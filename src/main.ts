@@ -77,7 +77,8 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
     const pg = await startEmbeddedPostgres({ dataDir, port: env.EMBEDDED_POSTGRES_PORT, persistent: true });
     stack.push('embedded PostgreSQL', () => pg.stop());
     databaseUrl = pg.url;
-    urls['PostgreSQL (embedded)'] = `127.0.0.1:${env.EMBEDDED_POSTGRES_PORT} (data in ${path.join(dataDir, 'postgres')})`;
+    urls['PostgreSQL (embedded)'] =
+      `127.0.0.1:${env.EMBEDDED_POSTGRES_PORT} (data in ${path.join(dataDir, 'postgres')})`;
   }
   const db = createPool(databaseUrl);
   stack.push('database pool', () => db.end());
@@ -127,7 +128,9 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
-      workflowBundle: process.env.WORKFLOW_BUNDLE_PATH ? { codePath: process.env.WORKFLOW_BUNDLE_PATH } : undefined,
+      workflowBundle: process.env.WORKFLOW_BUNDLE_PATH
+        ? { codePath: process.env.WORKFLOW_BUNDLE_PATH }
+        : undefined,
       dataConverter,
       activities: createActivities({
         db,
@@ -163,7 +166,12 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
       },
       {
         name: 'quickbooks',
-        check: async () => ({ ok: true, detail: endpoints.apiBaseUrl.QuickBooks.startsWith('https://quickbooks.api.intuit.com') ? 'Intuit' : endpoints.apiBaseUrl.QuickBooks }),
+        check: async () => ({
+          ok: true,
+          detail: endpoints.apiBaseUrl.QuickBooks.startsWith('https://quickbooks.api.intuit.com')
+            ? 'Intuit'
+            : endpoints.apiBaseUrl.QuickBooks,
+        }),
       },
     ];
     const syncDeps = { db, temporal: temporal.client, taskQueue: env.TEMPORAL_TASK_QUEUE, logger };
@@ -198,7 +206,12 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
       adminRouters: [
         ...settingsRouters({ db, secretBox, logger }),
         quickBooksConnectRoutes(connectFlow),
-        billSyncRoutes({ ...syncDeps, connector: new QuickBooksConnector({ ...connectorOptions, governor }), temporalUiUrl: temporalUi, namespace: env.TEMPORAL_NAMESPACE }),
+        billSyncRoutes({
+          ...syncDeps,
+          connector: new QuickBooksConnector({ ...connectorOptions, governor }),
+          temporalUiUrl: temporalUi,
+          namespace: env.TEMPORAL_NAMESPACE,
+        }),
       ],
     });
     const server: Server = await new Promise((resolve) => {
@@ -207,8 +220,10 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
     stack.push('API', () => new Promise<void>((resolve) => server.close(() => resolve())));
     urls.API = `http://${env.API_HOST}:${env.API_PORT}  (OpenAPI: /openapi.json, health: /health)`;
     urls.Webhook = `POST http://${env.API_HOST}:${env.API_PORT}/webhooks/m3ter`;
-    urls['Connect QuickBooks'] = `GET ${publicBaseUrl(env)}/credentials/{id}/connect (API key; callback ${endpoints.redirectUri})`;
-    urls['Temporal codec'] = `${publicBaseUrl(env)}/codec (payloads are encrypted; the Web UI decodes through it)`;
+    urls['Connect QuickBooks'] =
+      `GET ${publicBaseUrl(env)}/credentials/{id}/connect (API key; callback ${endpoints.redirectUri})`;
+    urls['Temporal codec'] =
+      `${publicBaseUrl(env)}/codec (payloads are encrypted; the Web UI decodes through it)`;
   }
   if (secrets.generated.length && env.NODE_ENV !== 'production') {
     urls['Dev secrets'] = `${path.join(dataDir, 'secrets')} (admin API key: admin-api.key)`;
@@ -216,7 +231,11 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
   return urls;
 }
 
-async function quickBooksEndpoints(env: Env, stack: StopStack, urls: Record<string, string>): Promise<QuickBooksEndpoints> {
+async function quickBooksEndpoints(
+  env: Env,
+  stack: StopStack,
+  urls: Record<string, string>,
+): Promise<QuickBooksEndpoints> {
   const redirectUri = env.QBO_REDIRECT_URI ?? `${publicBaseUrl(env)}/oauth/quickbooks/callback`;
   if (env.QBO_CLIENT_ID && env.QBO_CLIENT_SECRET && env.QBO_EMULATOR !== true) {
     return {
@@ -243,7 +262,9 @@ async function quickBooksEndpoints(env: Env, stack: StopStack, urls: Record<stri
 }
 
 function publicBaseUrl(env: Env): string {
-  return env.PUBLIC_BASE_URL ?? `http://${env.API_HOST === '0.0.0.0' ? '127.0.0.1' : env.API_HOST}:${env.API_PORT}`;
+  return (
+    env.PUBLIC_BASE_URL ?? `http://${env.API_HOST === '0.0.0.0' ? '127.0.0.1' : env.API_HOST}:${env.API_PORT}`
+  );
 }
 
 if (require.main === module) void main();

@@ -3,9 +3,26 @@ import { Context } from '@temporalio/activity';
 import type { Db } from '../db/pool';
 import { inTransaction } from '../db/pool';
 import { getBill } from '../db/repositories/bills.repository';
-import { findIntegration, disableIntegration, incrementConsecutiveFailures, resetConsecutiveFailures } from '../db/repositories/integrations';
-import { createDisablement, disablementCausedByRun, recordIntegrationEvent } from '../db/repositories/integration-events.repository';
-import { createRun, getRun, getRunForUpdate, getRunPayload, listRuns, updateRun, type IntegrationRun } from '../db/repositories/runs.repository';
+import {
+  findIntegration,
+  disableIntegration,
+  incrementConsecutiveFailures,
+  resetConsecutiveFailures,
+} from '../db/repositories/integrations';
+import {
+  createDisablement,
+  disablementCausedByRun,
+  recordIntegrationEvent,
+} from '../db/repositories/integration-events.repository';
+import {
+  createRun,
+  getRun,
+  getRunForUpdate,
+  getRunPayload,
+  listRuns,
+  updateRun,
+  type IntegrationRun,
+} from '../db/repositories/runs.repository';
 import { accountOfBill, decideEligibility } from '../bill-sync/eligibility';
 import { NotFoundError } from '../domain/errors';
 import type { Integration } from '../domain/integration-settings';
@@ -59,12 +76,21 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
         const failure = describeFailure(err);
         const cls = classifyFailure(failure);
         if (cls.retryable && input.runId) {
-          await updateRun(db, input.runId, { status: cls.runStatus, message: failure.message, error: failure }).catch(() => undefined);
-          deps.logger.warn({ runId: input.runId, code: failure.code, quickBooks: failure.quickBooks }, failure.message);
+          await updateRun(db, input.runId, {
+            status: cls.runStatus,
+            message: failure.message,
+            error: failure,
+          }).catch(() => undefined);
+          deps.logger.warn(
+            { runId: input.runId, code: failure.code, quickBooks: failure.quickBooks },
+            failure.message,
+          );
         }
         // The activity's retry policy, as the workflow set it (intervals in ms).
         const maximumInterval = Context.current().info.retryPolicy?.maximumInterval;
-        throw toApplicationFailure(err, { maxRetryDelayMs: typeof maximumInterval === 'number' ? maximumInterval : undefined });
+        throw toApplicationFailure(err, {
+          maxRetryDelayMs: typeof maximumInterval === 'number' ? maximumInterval : undefined,
+        });
       }
     };
 
@@ -72,9 +98,14 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
     const run = await getRun(db, runId);
     if (!run) throw new NotFoundError('Run', runId);
     const integration = await findIntegration(db, run.integrationId);
-    if (!integration) throw new SyncFailureError({ code: 'INVALID_DOCUMENT', message: `integration ${run.integrationId} no longer exists` });
+    if (!integration)
+      throw new SyncFailureError({
+        code: 'INVALID_DOCUMENT',
+        message: `integration ${run.integrationId} no longer exists`,
+      });
     const stored = await getBill(db, run.billId);
-    if (!stored) throw new SyncFailureError({ code: 'INVALID_DOCUMENT', message: `bill ${run.billId} is not stored` });
+    if (!stored)
+      throw new SyncFailureError({ code: 'INVALID_DOCUMENT', message: `bill ${run.billId} is not stored` });
     return { run, integration, bill: stored.bill };
   }
 
@@ -93,11 +124,22 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
       const integration = await findIntegration(db, run.integrationId);
       if (!integration) return { proceed: false, status: 'SKIPPED', reason: 'the integration was deleted' };
       const stored = await getBill(db, run.billId);
-      if (!stored) return { proceed: false, status: 'SKIPPED', reason: `bill ${run.billId} has not been received` };
+      if (!stored)
+        return { proceed: false, status: 'SKIPPED', reason: `bill ${run.billId} has not been received` };
       const { bill } = stored;
-      await updateRun(db, runId, { accountId: bill.accountId, billVersion: stored.version, contentHash: stored.contentHash });
+      await updateRun(db, runId, {
+        accountId: bill.accountId,
+        billVersion: stored.version,
+        contentHash: stored.contentHash,
+      });
       const decision = decideEligibility(integration, bill, await accountOfBill(db, bill));
-      if (!decision.send) return { proceed: false, status: decision.status, reason: decision.reason, accountId: bill.accountId };
+      if (!decision.send)
+        return {
+          proceed: false,
+          status: decision.status,
+          reason: decision.reason,
+          accountId: bill.accountId,
+        };
       return { proceed: true, accountId: bill.accountId, billVersion: stored.version };
     }),
 
@@ -120,13 +162,20 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
         payloadHash: built.payloadHash,
         warnings: built.warnings,
       });
-      return { proceed: true, documentType: built.type, payloadHash: built.payloadHash, lineCount: built.lineCount, total: built.total };
+      return {
+        proceed: true,
+        documentType: built.type,
+        payloadHash: built.payloadHash,
+        lineCount: built.lineCount,
+        total: built.total,
+      };
     }),
 
     upsertDocument: guarded(async ({ runId }: RunRef): Promise<UpsertResult> => {
       const { run, integration } = await load(runId);
       const payload = await getRunPayload(db, runId);
-      if (!payload || !run.documentType || !run.payloadHash) throw new Error(`run ${runId} has no built document`);
+      if (!payload || !run.documentType || !run.payloadHash)
+        throw new Error(`run ${runId} has no built document`);
       const customerId = (payload.CustomerRef as { value: string }).value;
       const result = await deps.quickBooks.withClient(integration.credentialId, (client) =>
         upsertBillDocument(db, client, {
@@ -150,19 +199,32 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
         message: message ?? null,
         error: null,
         completed: true,
-        ...(result ? { externalId: result.externalId, externalType: result.externalType, url: result.url, warnings: result.warnings } : {}),
+        ...(result
+          ? {
+              externalId: result.externalId,
+              externalType: result.externalType,
+              url: result.url,
+              warnings: result.warnings,
+            }
+          : {}),
       });
       if (status === 'COMPLETE') await resetConsecutiveFailures(db, run.integrationId);
     },
 
-    recordFailure: async ({ runId, failure, exhausted }: RecordFailureInput): Promise<RecordFailureResult> => {
+    recordFailure: async ({
+      runId,
+      failure,
+      exhausted,
+    }: RecordFailureInput): Promise<RecordFailureResult> => {
       return inTransaction(db, async (client) => {
         const run = await getRunForUpdate(client, runId);
         if (!run) throw new NotFoundError('Run', runId);
-        const { runStatus, event } = exhausted ? exhaustedStatus(failure) : (() => {
-          const c = classifyFailure(failure);
-          return { runStatus: c.runStatus, event: c.event ?? 'integration.perform.error' };
-        })();
+        const { runStatus, event } = exhausted
+          ? exhaustedStatus(failure)
+          : (() => {
+              const c = classifyFailure(failure);
+              return { runStatus: c.runStatus, event: c.event ?? 'integration.perform.error' };
+            })();
         if (run.countedAsFailure || run.completedAt) {
           // A retried activity: already recorded. If this failure disabled the integration, say so again, or a
           // result lost after the commit would leave the disablement without e-mails (the notifier sends each once).
@@ -173,7 +235,13 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
         // Count first: that locks the integration row before the event's foreign key share-locks it, so
         // concurrent failures queue here instead of deadlocking against the disable below (FOR UPDATE).
         const failures = counts ? await incrementConsecutiveFailures(client, run.integrationId) : 0;
-        await updateRun(client, runId, { status: runStatus, message: failure.message, error: failure, completed: true, countedAsFailure: counts });
+        await updateRun(client, runId, {
+          status: runStatus,
+          message: failure.message,
+          error: failure,
+          completed: true,
+          countedAsFailure: counts,
+        });
         await recordIntegrationEvent(client, {
           integrationId: run.integrationId,
           eventType: event,
@@ -184,13 +252,33 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
         });
         if (!counts) return { status: runStatus };
         const integration = await findIntegration(client, run.integrationId);
-        if (!integration || !integration.enabled || failures < integration.autoDisableAfterConsecutiveFailures) return { status: runStatus };
+        if (
+          !integration ||
+          !integration.enabled ||
+          failures < integration.autoDisableAfterConsecutiveFailures
+        )
+          return { status: runStatus };
         const reason = `${failures} ${failures === 1 ? 'sync' : 'syncs'} failed in a row; the last: ${failure.message}`;
         const { changed } = await disableIntegration(client, run.integrationId, { reason });
         if (!changed) return { status: runStatus };
-        const lastErrors = (await listRuns(client, { integrationId: run.integrationId, statuses: [...FAILURE_RUN_STATUSES], limit: failures }))
-          .map((r) => ({ runId: r.id, billId: r.billId, status: r.status, message: r.message, at: r.completedAt }));
-        const disablementId = await createDisablement(client, { integrationId: run.integrationId, reason, lastErrors });
+        const lastErrors = (
+          await listRuns(client, {
+            integrationId: run.integrationId,
+            statuses: [...FAILURE_RUN_STATUSES],
+            limit: failures,
+          })
+        ).map((r) => ({
+          runId: r.id,
+          billId: r.billId,
+          status: r.status,
+          message: r.message,
+          at: r.completedAt,
+        }));
+        const disablementId = await createDisablement(client, {
+          integrationId: run.integrationId,
+          reason,
+          lastErrors,
+        });
         await recordIntegrationEvent(client, {
           integrationId: run.integrationId,
           eventType: 'integration.disabled.error',
@@ -203,7 +291,10 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
       });
     },
 
-    notifyIntegrationDisabled: async ({ integrationId, disablementId }: NotifyDisabledInput): Promise<void> => {
+    notifyIntegrationDisabled: async ({
+      integrationId,
+      disablementId,
+    }: NotifyDisabledInput): Promise<void> => {
       await deps.notifier.notify(integrationId, disablementId);
     },
   };
@@ -228,11 +319,13 @@ function uuidFrom(value: string): string {
 }
 
 export interface RealmCaches {
-  preferences: Map<string, { value: { multiCurrencyEnabled: boolean; homeCurrency: string }; expires: number }>;
+  preferences: Map<
+    string,
+    { value: { multiCurrencyEnabled: boolean; homeCurrency: string }; expires: number }
+  >;
   customerCurrency: Map<string, { value: string | null; expires: number }>;
 }
 
 export function createRealmCaches(): RealmCaches {
   return { preferences: new Map(), customerCurrency: new Map() };
 }
-

@@ -23,7 +23,12 @@ export interface RunRef {
 
 export type Eligibility =
   | { proceed: true; accountId: string; billVersion: number }
-  | { proceed: false; status: Extract<RunStatus, 'SKIPPED' | 'DISABLED'>; reason: string; accountId?: string };
+  | {
+      proceed: false;
+      status: Extract<RunStatus, 'SKIPPED' | 'DISABLED'>;
+      reason: string;
+      accountId?: string;
+    };
 
 export interface CurrencyFacts {
   multiCurrencyEnabled: boolean;
@@ -44,7 +49,13 @@ export interface BuildInput extends RunRef {
 }
 
 export type BuildSummary =
-  | { proceed: true; documentType: 'Invoice' | 'CreditMemo'; payloadHash: string; lineCount: number; total: string }
+  | {
+      proceed: true;
+      documentType: 'Invoice' | 'CreditMemo';
+      payloadHash: string;
+      lineCount: number;
+      total: string;
+    }
   | { proceed: false; status: 'SKIPPED'; reason: string };
 
 export interface UpsertResult {

@@ -31,7 +31,11 @@ export async function resolveQuickBooksCustomer(ctx: {
   readOnly?: boolean;
 }): Promise<ResolvedCustomer> {
   const { db, client, integration, account, bill } = ctx;
-  const candidates = await findMappingCandidates(db, { m3terEntity: 'Account', m3terId: account.id, externalSystem: integration.destination });
+  const candidates = await findMappingCandidates(db, {
+    m3terEntity: 'Account',
+    m3terId: account.id,
+    externalSystem: integration.destination,
+  });
   const mapped = resolveMapping(candidates, {
     integrationId: integration.id,
     destination: integration.destination,
@@ -39,7 +43,11 @@ export async function resolveQuickBooksCustomer(ctx: {
   });
   const currencyPrefs = await preferences(ctx);
   if (mapped) {
-    return { customerId: mapped.externalId, via: 'mapping', currency: await currencyFacts(ctx, currencyPrefs, mapped.externalId) };
+    return {
+      customerId: mapped.externalId,
+      via: 'mapping',
+      currency: await currencyFacts(ctx, currencyPrefs, mapped.externalId),
+    };
   }
   if (integration.useExternalMappingAccountCode) {
     throw new SyncFailureError({
@@ -58,16 +66,31 @@ export async function resolveQuickBooksCustomer(ctx: {
     customerCurrency = existing.CurrencyRef?.value ?? null;
     via = 'linked-by-name';
   } else if (ctx.readOnly) {
-    return { customerId: NEW_CUSTOMER, via: 'created', currency: { ...currencyPrefs, customerCurrency: null } };
+    return {
+      customerId: NEW_CUSTOMER,
+      via: 'created',
+      currency: { ...currencyPrefs, customerCurrency: null },
+    };
   } else {
-    const created = await client.createCustomer(newCustomer(account, bill, currencyPrefs.multiCurrencyEnabled), {
-      requestId: quickBooksRequestId(integration.id, account.id, 'create-customer', 1),
-    });
+    const created = await client.createCustomer(
+      newCustomer(account, bill, currencyPrefs.multiCurrencyEnabled),
+      {
+        requestId: quickBooksRequestId(integration.id, account.id, 'create-customer', 1),
+      },
+    );
     customerId = created.Id;
     customerCurrency = created.CurrencyRef?.value ?? null;
     via = 'created';
   }
-  if (ctx.readOnly) return { customerId, via, currency: { ...currencyPrefs, customerCurrency: currencyPrefs.multiCurrencyEnabled ? customerCurrency : null } };
+  if (ctx.readOnly)
+    return {
+      customerId,
+      via,
+      currency: {
+        ...currencyPrefs,
+        customerCurrency: currencyPrefs.multiCurrencyEnabled ? customerCurrency : null,
+      },
+    };
   await ensureMapping(db, {
     m3terEntity: 'Account',
     m3terId: account.id,
@@ -76,11 +99,24 @@ export async function resolveQuickBooksCustomer(ctx: {
     externalId: customerId,
     integrationConfigId: integration.id,
   });
-  ctx.caches.customerCurrency.set(`${client.realmId}/${customerId}`, { value: customerCurrency, expires: Date.now() + CACHE_MS });
-  return { customerId, via, currency: { ...currencyPrefs, customerCurrency: currencyPrefs.multiCurrencyEnabled ? customerCurrency : null } };
+  ctx.caches.customerCurrency.set(`${client.realmId}/${customerId}`, {
+    value: customerCurrency,
+    expires: Date.now() + CACHE_MS,
+  });
+  return {
+    customerId,
+    via,
+    currency: {
+      ...currencyPrefs,
+      customerCurrency: currencyPrefs.multiCurrencyEnabled ? customerCurrency : null,
+    },
+  };
 }
 
-async function preferences(ctx: { client: QuickBooksClient; caches: RealmCaches }): Promise<{ multiCurrencyEnabled: boolean; homeCurrency: string }> {
+async function preferences(ctx: {
+  client: QuickBooksClient;
+  caches: RealmCaches;
+}): Promise<{ multiCurrencyEnabled: boolean; homeCurrency: string }> {
   const key = ctx.client.realmId;
   const hit = ctx.caches.preferences.get(key);
   if (hit && hit.expires > Date.now()) return hit.value;
@@ -110,12 +146,20 @@ async function currencyFacts(
 
 /** QBO DisplayName: no colon, tab or newline; at most 500 characters. */
 export function qboDisplayName(name: string): string {
-  return name.replace(/[:\t\r\n]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 500) || 'm3ter account';
+  return (
+    name
+      .replace(/[:\t\r\n]+/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 500) || 'm3ter account'
+  );
 }
 
 function newCustomer(account: Account, bill: Bill, multiCurrency: boolean): Record<string, unknown> {
   const a = account.address;
-  const addressLines = [a?.addressLine1, a?.addressLine2, a?.addressLine3, a?.addressLine4].filter((l): l is string => !!l);
+  const addressLines = [a?.addressLine1, a?.addressLine2, a?.addressLine3, a?.addressLine4].filter(
+    (l): l is string => !!l,
+  );
   const billAddr: Record<string, string> = {};
   addressLines.forEach((line, i) => (billAddr[`Line${i + 1}`] = line.slice(0, 500)));
   if (a?.locality) billAddr.City = a.locality.slice(0, 255);

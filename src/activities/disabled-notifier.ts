@@ -1,6 +1,10 @@
 import type { Db } from '../db/pool';
 import { findIntegration } from '../db/repositories/integrations';
-import { claimNotification, getDisablement, settleNotification } from '../db/repositories/integration-events.repository';
+import {
+  claimNotification,
+  getDisablement,
+  settleNotification,
+} from '../db/repositories/integration-events.repository';
 import { findM3terObject } from '../db/repositories/m3ter-objects';
 import { OrgUserSchema } from '../domain/m3ter';
 import { FAILURE_RUN_STATUSES } from '../domain/run-status';
@@ -12,7 +16,12 @@ export interface DisabledNotifier {
   notify(integrationId: string, disablementId: string): Promise<void>;
 }
 
-export function createDisabledNotifier(deps: { db: Db; mailer: Mailer | undefined; logger: Logger; publicBaseUrl: string }): DisabledNotifier {
+export function createDisabledNotifier(deps: {
+  db: Db;
+  mailer: Mailer | undefined;
+  logger: Logger;
+  publicBaseUrl: string;
+}): DisabledNotifier {
   return {
     async notify(integrationId, disablementId) {
       const { db, mailer, logger } = deps;

@@ -29,7 +29,13 @@ export type DocumentForRun =
  */
 export async function buildDocumentForRun(
   db: Db,
-  ctx: { integration: Integration; bill: Bill; account: Account; customerId: string; currency: CurrencyFacts },
+  ctx: {
+    integration: Integration;
+    bill: Bill;
+    account: Account;
+    customerId: string;
+    currency: CurrencyFacts;
+  },
 ): Promise<DocumentForRun> {
   const { integration, bill } = ctx;
   const refs = itemRefs(bill);
@@ -39,7 +45,12 @@ export async function buildDocumentForRun(
     destination: integration.destination,
     enforceExternalMappingsForConfig: integration.enforceExternalMappingsForConfig,
   };
-  const items: Record<ItemEntity, Record<string, string>> = { PricingBand: {}, Aggregation: {}, CompoundAggregation: {}, Product: {} };
+  const items: Record<ItemEntity, Record<string, string>> = {
+    PricingBand: {},
+    Aggregation: {},
+    CompoundAggregation: {},
+    Product: {},
+  };
   for (const ref of refs) {
     const mapping = resolveMapping(
       candidates.filter((c) => c.m3terEntity === ref.m3terEntity && c.m3terId === ref.m3terId),
@@ -59,7 +70,10 @@ export async function buildDocumentForRun(
   });
   if (built.kind === 'skip') return built;
   if (built.kind === 'invalid') {
-    throw new SyncFailureError({ code: built.code === 'CURRENCY_MISMATCH' ? 'CURRENCY_MISMATCH' : 'INVALID_DOCUMENT', message: built.message });
+    throw new SyncFailureError({
+      code: built.code === 'CURRENCY_MISMATCH' ? 'CURRENCY_MISMATCH' : 'INVALID_DOCUMENT',
+      message: built.message,
+    });
   }
   const payload = built.payload as unknown as Record<string, unknown>;
   return {
@@ -91,8 +105,15 @@ function itemRefs(bill: Bill): Array<{ m3terEntity: M3terEntity; m3terId: string
   return refs;
 }
 
-async function referenceNames(db: Db, refs: Array<{ m3terEntity: M3terEntity; m3terId: string }>): Promise<ReferenceNames> {
-  const names: Record<'Aggregation' | 'CompoundAggregation' | 'Product', Record<string, string>> = { Aggregation: {}, CompoundAggregation: {}, Product: {} };
+async function referenceNames(
+  db: Db,
+  refs: Array<{ m3terEntity: M3terEntity; m3terId: string }>,
+): Promise<ReferenceNames> {
+  const names: Record<'Aggregation' | 'CompoundAggregation' | 'Product', Record<string, string>> = {
+    Aggregation: {},
+    CompoundAggregation: {},
+    Product: {},
+  };
   for (const ref of refs) {
     if (ref.m3terEntity === 'PricingBand' || ref.m3terEntity === 'Account') continue;
     const stored = await findM3terObject(db, ref.m3terEntity, ref.m3terId);

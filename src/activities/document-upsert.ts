@@ -1,5 +1,10 @@
 import { documentMarker, quickBooksRequestId } from '../domain/ids';
-import { getBillDocument, markCreating, markSynced, type BillDocument } from '../db/repositories/bill-documents.repository';
+import {
+  getBillDocument,
+  markCreating,
+  markSynced,
+  type BillDocument,
+} from '../db/repositories/bill-documents.repository';
 import type { Db } from '../db/pool';
 import type { QuickBooksClient } from '../quickbooks/client';
 import { QuickBooksError } from '../quickbooks/errors';
@@ -29,7 +34,11 @@ const MAX_STALE_RETRIES = 3;
  * - Unchanged content costs no QuickBooks call; a paid document is never modified; a document deleted in
  *   QuickBooks is created again (next generation) with a warning.
  */
-export async function upsertBillDocument(db: Db, client: QuickBooksClient, req: UpsertRequest): Promise<UpsertResult> {
+export async function upsertBillDocument(
+  db: Db,
+  client: QuickBooksClient,
+  req: UpsertRequest,
+): Promise<UpsertResult> {
   const link = await getBillDocument(db, req.integrationId, req.billId);
   const warnings: string[] = [];
 
@@ -46,9 +55,16 @@ export async function upsertBillDocument(db: Db, client: QuickBooksClient, req: 
     if (link.documentType !== req.documentType) {
       // The regenerated bill changed sign: replace the invoice by a credit memo (or back).
       await client.deleteDocument(link.documentType, existing, {
-        requestId: quickBooksRequestId(req.integrationId, req.billId, `delete-${existing.Id}`, link.generation),
+        requestId: quickBooksRequestId(
+          req.integrationId,
+          req.billId,
+          `delete-${existing.Id}`,
+          link.generation,
+        ),
       });
-      warnings.push(`${link.documentType} ${existing.Id} replaced by a ${req.documentType}: the bill's total changed sign`);
+      warnings.push(
+        `${link.documentType} ${existing.Id} replaced by a ${req.documentType}: the bill's total changed sign`,
+      );
       return create(db, client, req, link.generation + 1, warnings, 'recreated');
     }
     return update(db, client, req, link, existing, warnings);
@@ -56,15 +72,29 @@ export async function upsertBillDocument(db: Db, client: QuickBooksClient, req: 
 
   if (link?.state === 'creating') {
     // An earlier attempt sent a create whose outcome we never recorded: look before creating again.
-    const found = await client.findDocumentsByMarker(link.documentType, link.customerId, documentMarker(req.billId));
+    const found = await client.findDocumentsByMarker(
+      link.documentType,
+      link.customerId,
+      documentMarker(req.billId),
+    );
     const adopted = found.sort((a, b) => Number(a.Id) - Number(b.Id))[0];
     if (adopted) {
       const adoptedLink = { ...link, externalId: adopted.Id, syncToken: adopted.SyncToken };
       if (link.documentType === req.documentType && link.payloadHash === req.payloadHash) {
-        await markSynced(db, { ...adoptedLink, externalId: adopted.Id, syncToken: adopted.SyncToken, payloadHash: req.payloadHash });
+        await markSynced(db, {
+          ...adoptedLink,
+          externalId: adopted.Id,
+          syncToken: adopted.SyncToken,
+          payloadHash: req.payloadHash,
+        });
         return result('adopted', req, link.documentType, adopted.Id, warnings);
       }
-      await markSynced(db, { ...adoptedLink, externalId: adopted.Id, syncToken: adopted.SyncToken, payloadHash: link.payloadHash ?? '' });
+      await markSynced(db, {
+        ...adoptedLink,
+        externalId: adopted.Id,
+        syncToken: adopted.SyncToken,
+        payloadHash: link.payloadHash ?? '',
+      });
       return upsertBillDocument(db, client, req);
     }
     return create(db, client, req, link.generation, warnings, 'created');
@@ -119,14 +149,26 @@ async function update(
         req.documentType,
         { ...req.payload, Id: current.Id, SyncToken: current.SyncToken },
         {
-          requestId: quickBooksRequestId(req.integrationId, req.billId, `update-${req.payloadHash.slice(0, 16)}-${current.SyncToken}`, link.generation),
+          requestId: quickBooksRequestId(
+            req.integrationId,
+            req.billId,
+            `update-${req.payloadHash.slice(0, 16)}-${current.SyncToken}`,
+            link.generation,
+          ),
         },
       );
-      await markSynced(db, { ...link, documentType: req.documentType, externalId: updated.Id, syncToken: updated.SyncToken, payloadHash: req.payloadHash });
+      await markSynced(db, {
+        ...link,
+        documentType: req.documentType,
+        externalId: updated.Id,
+        syncToken: updated.SyncToken,
+        payloadHash: req.payloadHash,
+      });
       return result('updated', req, req.documentType, updated.Id, warnings);
     } catch (err) {
       // Someone changed the document since we read it: read it again and retry with its SyncToken.
-      if (!(err instanceof QuickBooksError && err.code === STALE_OBJECT) || attempt >= MAX_STALE_RETRIES) throw err;
+      if (!(err instanceof QuickBooksError && err.code === STALE_OBJECT) || attempt >= MAX_STALE_RETRIES)
+        throw err;
       const reread = await client.getDocument(req.documentType, current.Id);
       if (!reread) throw err;
       assertNotPaid(req.documentType, reread);
@@ -137,7 +179,10 @@ async function update(
 
 /** A paid or partly paid invoice (or an applied credit memo) is not modified. */
 function assertNotPaid(type: DocumentType, doc: Invoice | CreditMemo): void {
-  const open = type === 'Invoice' ? (doc as Invoice).Balance : (doc as CreditMemo).RemainingCredit ?? (doc as CreditMemo).Balance;
+  const open =
+    type === 'Invoice'
+      ? (doc as Invoice).Balance
+      : ((doc as CreditMemo).RemainingCredit ?? (doc as CreditMemo).Balance);
   if (open !== undefined && Math.abs(open - doc.TotalAmt) > 0.000001) {
     throw new SyncFailureError({
       code: 'INVOICE_ALREADY_PAID',
@@ -146,6 +191,12 @@ function assertNotPaid(type: DocumentType, doc: Invoice | CreditMemo): void {
   }
 }
 
-function result(outcome: UpsertResult['outcome'], req: UpsertRequest, type: DocumentType, id: string, warnings: string[]): UpsertResult {
+function result(
+  outcome: UpsertResult['outcome'],
+  req: UpsertRequest,
+  type: DocumentType,
+  id: string,
+  warnings: string[],
+): UpsertResult {
   return { outcome, externalId: id, externalType: type, url: req.documentUrl(type, id), warnings };
 }

@@ -15,7 +15,8 @@ export function describeFailure(err: unknown): SyncFailure {
     return { code: err.reason === 'not-connected' ? 'NOT_CONNECTED' : 'AUTH_FAILED', message: err.message };
   }
   if (err instanceof TokenEndpointError) return { code: 'QBO_UNAVAILABLE', message: err.message };
-  if (err instanceof RealmBusyError) return { code: 'QBO_RATE_LIMITED', message: err.message, retryAfterMs: err.retryAfterMs };
+  if (err instanceof RealmBusyError)
+    return { code: 'QBO_RATE_LIMITED', message: err.message, retryAfterMs: err.retryAfterMs };
   if (err instanceof DomainError) return { code: 'INTERNAL', message: err.message };
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
@@ -28,7 +29,10 @@ const RATE_LIMIT_BACKOFF_MS = 15_000;
  * delay, else 15 s), yet never beyond `maxRetryDelayMs`: the activity's maximum retry interval (1 minute in
  * production; shorter only where a test shortened the workflow's retry policy).
  */
-export function toApplicationFailure(err: unknown, options: { maxRetryDelayMs?: number } = {}): ApplicationFailure {
+export function toApplicationFailure(
+  err: unknown,
+  options: { maxRetryDelayMs?: number } = {},
+): ApplicationFailure {
   const failure = describeFailure(err);
   const { retryable } = classifyFailure(failure);
   return ApplicationFailure.create({

@@ -9,7 +9,12 @@ export function requireApiKey(apiKey: string): RequestHandler {
     const header = req.get('authorization');
     const presented = header?.startsWith('Bearer ') ? header.slice(7) : req.get('x-api-key');
     if (!presented || !timingSafeEqual(digest(presented), expected)) {
-      next(new DomainError(ERROR_CODES.UNAUTHORIZED, 'Missing or invalid API key (send Authorization: Bearer <key>)'));
+      next(
+        new DomainError(
+          ERROR_CODES.UNAUTHORIZED,
+          'Missing or invalid API key (send Authorization: Bearer <key>)',
+        ),
+      );
       return;
     }
     next();

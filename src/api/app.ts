@@ -45,7 +45,10 @@ export function createApp(options: AppOptions): Express {
 
   for (const build of options.publicRouters ?? []) app.use(build(registry));
 
-  const json = express.json({ limit: options.maxBodyBytes, type: ['application/json', 'application/*+json'] });
+  const json = express.json({
+    limit: options.maxBodyBytes,
+    type: ['application/json', 'application/*+json'],
+  });
   const admin = express.Router();
   admin.use(requireApiKey(options.adminApiKey));
   admin.use(json);

@@ -106,7 +106,9 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, pre
 }
 
 export const notFoundRoute: RequestHandler = (req, res) => {
-  const body: ErrorBody = { error: { code: ERROR_CODES.NOT_FOUND, message: `No route for ${req.method} ${req.path}` } };
+  const body: ErrorBody = {
+    error: { code: ERROR_CODES.NOT_FOUND, message: `No route for ${req.method} ${req.path}` },
+  };
   res.status(404).json(body);
 };
 
@@ -126,10 +128,20 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (isBodyParserError(err)) {
       if (err.type === 'entity.too.large') {
         status = 413;
-        body = { error: { code: ERROR_CODES.PAYLOAD_TOO_LARGE, message: `Request body is larger than ${err.limit} bytes` } };
+        body = {
+          error: {
+            code: ERROR_CODES.PAYLOAD_TOO_LARGE,
+            message: `Request body is larger than ${err.limit} bytes`,
+          },
+        };
       } else if (err.type === 'entity.parse.failed') {
         status = 400;
-        body = { error: { code: ERROR_CODES.MALFORMED_JSON, message: `Request body is not valid JSON: ${err.message}` } };
+        body = {
+          error: {
+            code: ERROR_CODES.MALFORMED_JSON,
+            message: `Request body is not valid JSON: ${err.message}`,
+          },
+        };
       } else if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
         status = 415;
         body = { error: { code: ERROR_CODES.UNSUPPORTED_MEDIA_TYPE, message: err.message } };

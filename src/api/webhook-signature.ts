@@ -15,7 +15,10 @@ export const SIGNATURE_HEADERS = {
   signature: 'x-m3ter-signature',
 } as const;
 
-export function signWebhook(secret: string, parts: { path: string; apiKey: string; timestamp: number | string; body: Buffer | string }): string {
+export function signWebhook(
+  secret: string,
+  parts: { path: string; apiKey: string; timestamp: number | string; body: Buffer | string },
+): string {
   const mac = createHmac('sha256', secret);
   mac.update(`${parts.path}|${parts.apiKey}|${parts.timestamp}|`);
   mac.update(parts.body);
@@ -36,16 +39,23 @@ export function verifyWebhookSignature(options: {
 }): SignatureCheck {
   const { apiKey, timestamp, signature } = options.headers;
   if (!apiKey || !timestamp || !signature) {
-    return { ok: false, reason: `missing ${[!apiKey && 'X-m3ter-apikey', !timestamp && 'X-m3ter-timestamp', !signature && 'X-m3ter-signature'].filter(Boolean).join(', ')}` };
+    return {
+      ok: false,
+      reason: `missing ${[!apiKey && 'X-m3ter-apikey', !timestamp && 'X-m3ter-timestamp', !signature && 'X-m3ter-signature'].filter(Boolean).join(', ')}`,
+    };
   }
-  if (options.expectedApiKey !== undefined && !equalStrings(apiKey, options.expectedApiKey)) return { ok: false, reason: 'unknown API key' };
+  if (options.expectedApiKey !== undefined && !equalStrings(apiKey, options.expectedApiKey))
+    return { ok: false, reason: 'unknown API key' };
   if (!/^\d{1,13}$/.test(timestamp)) return { ok: false, reason: 'X-m3ter-timestamp is not a Unix time' };
   const seconds = Number(timestamp) > 1e11 ? Number(timestamp) / 1000 : Number(timestamp);
   if (Math.abs(options.nowMs / 1000 - seconds) > options.toleranceSeconds) {
     return { ok: false, reason: `timestamp outside the ${options.toleranceSeconds} s tolerance` };
   }
   const expected = signWebhook(options.secret, { path: options.path, apiKey, timestamp, body: options.body });
-  if (!/^[0-9a-fA-F]{64}$/.test(signature) || !timingSafeEqual(Buffer.from(signature.toLowerCase(), 'hex'), Buffer.from(expected, 'hex'))) {
+  if (
+    !/^[0-9a-fA-F]{64}$/.test(signature) ||
+    !timingSafeEqual(Buffer.from(signature.toLowerCase(), 'hex'), Buffer.from(expected, 'hex'))
+  ) {
     return { ok: false, reason: 'signature does not match' };
   }
   return { ok: true };

@@ -12,15 +12,25 @@ export async function accountOfBill(db: Db, bill: Bill): Promise<Account> {
   return { id: bill.accountId, code: bill.accountCode ?? null, name: bill.accountCode ?? bill.accountId };
 }
 
-export type EligibilityDecision = { send: true } | { send: false; status: 'SKIPPED' | 'DISABLED'; reason: string };
+export type EligibilityDecision =
+  { send: true } | { send: false; status: 'SKIPPED' | 'DISABLED'; reason: string };
 
 /** Whether this integration sends this bill now: enabled, account in scope, approved when it must be. */
-export function decideEligibility(integration: Integration, bill: Bill, account: Account): EligibilityDecision {
+export function decideEligibility(
+  integration: Integration,
+  bill: Bill,
+  account: Account,
+): EligibilityDecision {
   if (!integration.enabled) {
-    return { send: false, status: 'DISABLED', reason: `the integration is disabled${integration.disabledReason ? `: ${integration.disabledReason}` : ''}` };
+    return {
+      send: false,
+      status: 'DISABLED',
+      reason: `the integration is disabled${integration.disabledReason ? `: ${integration.disabledReason}` : ''}`,
+    };
   }
   const scope = accountInScope(integration, account);
-  if (!scope.inScope) return { send: false, status: 'SKIPPED', reason: scope.reason ?? 'the account is out of scope' };
+  if (!scope.inScope)
+    return { send: false, status: 'SKIPPED', reason: scope.reason ?? 'the account is out of scope' };
   if (integration.onlySendBillOnApproval && bill.status !== 'APPROVED') {
     return { send: false, status: 'SKIPPED', reason: 'awaiting approval: the bill is PENDING' };
   }

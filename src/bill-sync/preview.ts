@@ -29,7 +29,11 @@ export type Preview =
  * The document a sync of this bill would send now, without writing to QuickBooks (it may read: the
  * company's preferences and, when no mapping exists, the customer by name).
  */
-export async function previewBillDocument(deps: { db: Db; connector: QuickBooksConnector }, integrationId: string, billId: string): Promise<Preview> {
+export async function previewBillDocument(
+  deps: { db: Db; connector: QuickBooksConnector },
+  integrationId: string,
+  billId: string,
+): Promise<Preview> {
   const { db } = deps;
   const integration = await findIntegration(db, integrationId);
   if (!integration) throw new NotFoundError('Integration', integrationId);
@@ -59,7 +63,13 @@ export async function previewBillDocument(deps: { db: Db; connector: QuickBooksC
         });
       throw err;
     });
-  const built = await buildDocumentForRun(db, { integration, bill, account, customerId: customer.customerId, currency: customer.currency });
+  const built = await buildDocumentForRun(db, {
+    integration,
+    bill,
+    account,
+    customerId: customer.customerId,
+    currency: customer.currency,
+  });
   if (built.kind === 'skip') return { wouldSend: false, status: 'SKIPPED', reason: built.reason };
   const link = await getBillDocument(db, integrationId, billId);
   return {
@@ -68,7 +78,9 @@ export async function previewBillDocument(deps: { db: Db; connector: QuickBooksC
     payload: built.payload,
     customer: { id: customer.customerId, via: customer.via },
     existingDocument: link ? { type: link.documentType, externalId: link.externalId } : null,
-    unchanged: link?.state === 'synced' && link.payloadHash === contentHash({ type: built.type, payload: built.payload }),
+    unchanged:
+      link?.state === 'synced' &&
+      link.payloadHash === contentHash({ type: built.type, payload: built.payload }),
     total: built.total,
     warnings: built.warnings,
   };

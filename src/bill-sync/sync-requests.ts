@@ -14,12 +14,21 @@ export interface SyncRequestDeps {
 }
 
 /** Send now: a manual sync of one stored bill by one integration (ignores the account scope check here; the workflow applies it). */
-export async function syncBillNow(deps: SyncRequestDeps, integrationId: string, billId: string): Promise<StartedSync> {
+export async function syncBillNow(
+  deps: SyncRequestDeps,
+  integrationId: string,
+  billId: string,
+): Promise<StartedSync> {
   const integration = await findIntegration(deps.db, integrationId);
   if (!integration) throw new NotFoundError('Integration', integrationId);
   const stored = await getBill(deps.db, billId);
   if (!stored) throw new NotFoundError('Bill', billId);
-  return requestBillSync(deps.temporal, deps.taskQueue, { integrationId, billId, accountId: stored.bill.accountId, trigger: 'manual' });
+  return requestBillSync(deps.temporal, deps.taskQueue, {
+    integrationId,
+    billId,
+    accountId: stored.bill.accountId,
+    trigger: 'manual',
+  });
 }
 
 export interface ReplayResult {

@@ -1,6 +1,11 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/pool';
-import { claimWebhookEvent, getBill, markWebhookEventProcessed, storeBill } from '../db/repositories/bills.repository';
+import {
+  claimWebhookEvent,
+  getBill,
+  markWebhookEventProcessed,
+  storeBill,
+} from '../db/repositories/bills.repository';
 import { listIntegrations } from '../db/repositories/integrations';
 import { accountInScope } from '../domain/account-scope';
 import { BillSchema, type Account, type Bill } from '../domain/m3ter';
@@ -53,7 +58,8 @@ export async function receiveM3terEvent(deps: WebhookDeps, event: M3terEvent): P
   const action = actionFor(event.eventName);
   const { newDto, oldDto } = event.m3terEvent.eventData;
   const base = { eventId: event.id, workflows: [] as string[] };
-  if (action.kind === 'ignored') return { ...base, result: 'ignored', detail: `${event.eventName} is not used by this service` };
+  if (action.kind === 'ignored')
+    return { ...base, result: 'ignored', detail: `${event.eventName} is not used by this service` };
 
   const dto = action.op === 'delete' ? (oldDto ?? newDto) : newDto;
   const dtoField = `${DTO_PATH}.${action.op === 'delete' && oldDto ? 'oldDto' : 'newDto'}`;
@@ -85,7 +91,11 @@ export async function receiveM3terEvent(deps: WebhookDeps, event: M3terEvent): P
   // A redelivery of an event that stopped half-way fans out again even though the bill is already stored.
   if (claim === 'new' && (stored.outcome === 'stale' || stored.outcome === 'unchanged')) {
     await markWebhookEventProcessed(deps.db, event.id);
-    return { ...base, result: stored.outcome === 'stale' ? 'stale' : 'duplicate', detail: `bill version ${bill.version} is ${stored.outcome}` };
+    return {
+      ...base,
+      result: stored.outcome === 'stale' ? 'stale' : 'duplicate',
+      detail: `bill version ${bill.version} is ${stored.outcome}`,
+    };
   }
   const current = (await getBill(deps.db, bill.id))?.bill ?? bill;
   const workflows = await fanOut(deps, current, 'webhook');
@@ -109,7 +119,11 @@ function checkBillFits(bill: Bill, dtoField: string): void {
  * Signal-with-start of the bill's workflow for every integration whose account scope matches. Disabled
  * integrations are included: their workflow records a DISABLED run, to be replayed once re-enabled.
  */
-export async function fanOut(deps: WebhookDeps, bill: Bill, trigger: 'webhook' | 'manual'): Promise<string[]> {
+export async function fanOut(
+  deps: WebhookDeps,
+  bill: Bill,
+  trigger: 'webhook' | 'manual',
+): Promise<string[]> {
   const account: Account = (await getReferenceObject(deps.db, ACCOUNTS, bill.accountId)) ?? {
     id: bill.accountId,
     code: bill.accountCode ?? null,

@@ -2,7 +2,10 @@ import type { RunningEmulator } from '../../emulator';
 import type { QuickBooksEndpoints } from '../quickbooks/endpoints';
 
 /** QuickBooks endpoints that point at a running emulator (used by `npm start`, tests and benchmarks). */
-export function emulatorEndpoints(emulator: Pick<RunningEmulator, 'url' | 'v3BaseUrl' | 'oauth'>, redirectUri: string): QuickBooksEndpoints {
+export function emulatorEndpoints(
+  emulator: Pick<RunningEmulator, 'url' | 'v3BaseUrl' | 'oauth'>,
+  redirectUri: string,
+): QuickBooksEndpoints {
   return {
     apiBaseUrl: { QuickBooks: emulator.v3BaseUrl, QuickBooksSandbox: emulator.v3BaseUrl },
     appBaseUrl: { QuickBooks: emulator.url, QuickBooksSandbox: emulator.url },

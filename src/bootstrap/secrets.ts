@@ -25,7 +25,10 @@ export function resolveSecrets(env: Env): ServiceSecrets {
   };
   const encryptionKey = env.ENCRYPTION_KEY
     ? Buffer.from(env.ENCRYPTION_KEY, 'base64')
-    : Buffer.from(devSecret('encryption.key', () => randomBytes(32).toString('base64')), 'base64');
+    : Buffer.from(
+        devSecret('encryption.key', () => randomBytes(32).toString('base64')),
+        'base64',
+      );
   return {
     encryptionKey,
     adminApiKey: env.ADMIN_API_KEY ?? devSecret('admin-api.key'),

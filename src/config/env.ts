@@ -61,7 +61,12 @@ export const envSchema = z.object({
   CODEC_ALLOWED_ORIGINS: z
     .string()
     .default('')
-    .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().url())),
 
   ENCRYPTION_KEY: z
@@ -94,17 +99,19 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
       parsed.error.issues.map((i) => {
         const name = i.path.join('.');
         const value = cleaned[name];
-        const shown = value === undefined || /SECRET|KEY|PASSWORD|TOKEN|URL/.test(name) ? '' : ` (got "${value}")`;
+        const shown =
+          value === undefined || /SECRET|KEY|PASSWORD|TOKEN|URL/.test(name) ? '' : ` (got "${value}")`;
         return `${name}: ${i.message}${shown}`;
       }),
     );
   }
   const env = parsed.data;
   if (env.NODE_ENV === 'production') {
-    const missing = (['ENCRYPTION_KEY', 'ADMIN_API_KEY', 'M3TER_WEBHOOK_SECRET', 'DATABASE_URL', 'TEMPORAL_ADDRESS'] as const).filter(
-      (k) => env[k] === undefined,
-    );
-    if (missing.length > 0) throw new ConfigError(missing.map((k) => `${k}: required when NODE_ENV=production`));
+    const missing = (
+      ['ENCRYPTION_KEY', 'ADMIN_API_KEY', 'M3TER_WEBHOOK_SECRET', 'DATABASE_URL', 'TEMPORAL_ADDRESS'] as const
+    ).filter((k) => env[k] === undefined);
+    if (missing.length > 0)
+      throw new ConfigError(missing.map((k) => `${k}: required when NODE_ENV=production`));
   }
   return env;
 }

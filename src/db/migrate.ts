@@ -52,7 +52,9 @@ export async function migrate(db: Db, migrations = readMigrations()): Promise<{ 
       const prior = done.get(m.version);
       if (prior) {
         if (prior.checksum !== m.checksum) {
-          throw new Error(`Migration ${m.version}_${m.name} was changed after it was applied; add a new migration instead`);
+          throw new Error(
+            `Migration ${m.version}_${m.name} was changed after it was applied; add a new migration instead`,
+          );
         }
         continue;
       }
@@ -67,7 +69,7 @@ export async function migrate(db: Db, migrations = readMigrations()): Promise<{ 
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
-        throw new Error(`Migration ${m.version}_${m.name} failed: ${(err as Error).message}`);
+        throw new Error(`Migration ${m.version}_${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
       applied.push(`${m.version}_${m.name}`);
     }

@@ -14,8 +14,15 @@ export function billSyncWorkflowId(integrationId: string, billId: string): strin
  * QuickBooks `requestid` for one logical write. QBO replays the first response for a repeated id
  * (per realm), so retries of the same create never create a second document. Max 50 chars.
  */
-export function quickBooksRequestId(integrationId: string, billId: string, operation: string, generation: number): string {
-  const digest = createHash('sha256').update(`${integrationId}\u0000${billId}\u0000${operation}\u0000${generation}`).digest('hex');
+export function quickBooksRequestId(
+  integrationId: string,
+  billId: string,
+  operation: string,
+  generation: number,
+): string {
+  const digest = createHash('sha256')
+    .update(`${integrationId}\u0000${billId}\u0000${operation}\u0000${generation}`)
+    .digest('hex');
   return `m3q-${digest.slice(0, 40)}`;
 }
 

@@ -7,7 +7,11 @@ export const DESTINATIONS = ['QuickBooks', 'QuickBooksSandbox'] as const;
 export const DestinationSchema = z.enum(DESTINATIONS);
 export type Destination = z.infer<typeof DestinationSchema>;
 
-export const SplitUsageLineItemsSchema = z.enum(['ITEM_PER_USAGE_BAND', 'ITEM_PER_PRODUCT', 'ITEM_PER_AGGREGATION']);
+export const SplitUsageLineItemsSchema = z.enum([
+  'ITEM_PER_USAGE_BAND',
+  'ITEM_PER_PRODUCT',
+  'ITEM_PER_AGGREGATION',
+]);
 export type SplitUsageLineItems = z.infer<typeof SplitUsageLineItemsSchema>;
 
 export const SortLineItemsBySchema = z.enum(['NONE', 'SUBTOTAL', 'AGGREGATION_ID']);

@@ -124,7 +124,10 @@ export const AccountSchema = z.looseObject({
   code: nullableString,
   name: z.string().min(1),
   emailAddress: nullableString,
-  currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code').nullish(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code')
+    .nullish(),
   address: AddressSchema.nullish(),
   customFields: customFields.nullish(),
   parentAccountId: nullableString,

@@ -103,10 +103,14 @@ export function classifyFailure(failure: Pick<SyncFailure, 'code'>): FailureClas
 }
 
 /** The final status of a failure whose retries ran out. */
-export function exhaustedStatus(failure: Pick<SyncFailure, 'code'>): { runStatus: RunStatus; event: IntegrationEventType } {
+export function exhaustedStatus(failure: Pick<SyncFailure, 'code'>): {
+  runStatus: RunStatus;
+  event: IntegrationEventType;
+} {
   const c = classifyFailure(failure);
   if (!c.retryable) return { runStatus: c.runStatus, event: c.event ?? 'integration.perform.error' };
-  if (failure.code === 'QBO_TIMEOUT') return { runStatus: 'TIMEOUT_LIMIT_EXCEEDED', event: 'integration.perform.error' };
+  if (failure.code === 'QBO_TIMEOUT')
+    return { runStatus: 'TIMEOUT_LIMIT_EXCEEDED', event: 'integration.perform.error' };
   return { runStatus: 'ERROR', event: 'integration.perform.error' };
 }
 

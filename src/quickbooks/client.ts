@@ -21,7 +21,8 @@ import {
 
 /** The few node-quickbooks methods the product calls, typed at the boundary. */
 type Callback = (err: unknown, data: unknown) => void;
-type Criteria = Array<{ field: string; value: string | string[]; operator: string }> | Record<string, unknown>;
+type Criteria =
+  Array<{ field: string; value: string | string[]; operator: string }> | Record<string, unknown>;
 interface NodeQuickBooks {
   endpoint: string;
   createInvoice(entity: object, cb: Callback): void;
@@ -94,7 +95,11 @@ export class QuickBooksClient {
     return this.options.realmId;
   }
 
-  createDocument(type: DocumentType, payload: DocumentPayload, options: WriteOptions): Promise<Invoice | CreditMemo> {
+  createDocument(
+    type: DocumentType,
+    payload: DocumentPayload,
+    options: WriteOptions,
+  ): Promise<Invoice | CreditMemo> {
     const entity = { ...payload, requestId: options.requestId };
     return type === 'Invoice'
       ? this.call((cb) => this.qbo.createInvoice(entity, cb), InvoiceSchema, true)
@@ -102,7 +107,11 @@ export class QuickBooksClient {
   }
 
   /** Sparse update: only the fields sent change; a `Line` array replaces every line. */
-  updateDocument(type: DocumentType, update: SparseUpdate, options: WriteOptions): Promise<Invoice | CreditMemo> {
+  updateDocument(
+    type: DocumentType,
+    update: SparseUpdate,
+    options: WriteOptions,
+  ): Promise<Invoice | CreditMemo> {
     const entity = { ...update, sparse: true, requestId: options.requestId };
     return type === 'Invoice'
       ? this.call((cb) => this.qbo.updateInvoice(entity, cb), InvoiceSchema, true)
@@ -122,13 +131,25 @@ export class QuickBooksClient {
   }
 
   /** Deletes a document (used when a regenerated bill turns an invoice into a credit memo or back). */
-  async deleteDocument(type: DocumentType, ref: { Id: string; SyncToken: string }, options: WriteOptions): Promise<void> {
+  async deleteDocument(
+    type: DocumentType,
+    ref: { Id: string; SyncToken: string },
+    options: WriteOptions,
+  ): Promise<void> {
     const entity = { Id: ref.Id, SyncToken: ref.SyncToken, requestId: options.requestId };
-    await this.raw((cb) => (type === 'Invoice' ? this.qbo.deleteInvoice(entity, cb) : this.qbo.deleteCreditMemo(entity, cb)), true);
+    await this.raw(
+      (cb) =>
+        type === 'Invoice' ? this.qbo.deleteInvoice(entity, cb) : this.qbo.deleteCreditMemo(entity, cb),
+      true,
+    );
   }
 
   /** Documents of one customer whose PrivateNote contains `marker` (PrivateNote itself is not queryable). */
-  async findDocumentsByMarker(type: DocumentType, customerId: string, marker: string): Promise<Array<Invoice | CreditMemo>> {
+  async findDocumentsByMarker(
+    type: DocumentType,
+    customerId: string,
+    marker: string,
+  ): Promise<Array<Invoice | CreditMemo>> {
     const criteria: Criteria = [{ field: 'CustomerRef', value: customerId, operator: '=' }];
     const found =
       type === 'Invoice'
@@ -177,7 +198,11 @@ export class QuickBooksClient {
     return rows.map((r) => parse(schema, r, entity));
   }
 
-  private async call<S extends z.ZodType>(invoke: (cb: Callback) => void, schema: S, isWrite: boolean): Promise<z.infer<S>> {
+  private async call<S extends z.ZodType>(
+    invoke: (cb: Callback) => void,
+    schema: S,
+    isWrite: boolean,
+  ): Promise<z.infer<S>> {
     const body = await this.raw(invoke, isWrite);
     return parse(schema, body, schema.description ?? 'response');
   }
@@ -194,7 +219,12 @@ export class QuickBooksClient {
   private send(invoke: (cb: Callback) => void, isWrite: boolean): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        reject(new QuickBooksError(`QuickBooks did not answer within ${this.timeoutMs} ms`, { kind: 'timeout', uncertain: isWrite }));
+        reject(
+          new QuickBooksError(`QuickBooks did not answer within ${this.timeoutMs} ms`, {
+            kind: 'timeout',
+            uncertain: isWrite,
+          }),
+        );
       }, this.timeoutMs);
       try {
         invoke((err, data) => {
@@ -217,5 +247,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 }
 
 function unreadable(what: string, why?: string): QuickBooksError {
-  return new QuickBooksError(`Unreadable QuickBooks ${what}${why ? `: ${why}` : ''}`, { kind: 'unexpected', uncertain: false });
+  return new QuickBooksError(`Unreadable QuickBooks ${what}${why ? `: ${why}` : ''}`, {
+    kind: 'unexpected',
+    uncertain: false,
+  });
 }

@@ -20,14 +20,22 @@ export const INTUIT = {
     QuickBooks: 'https://quickbooks.api.intuit.com/v3/company/',
     QuickBooksSandbox: 'https://sandbox-quickbooks.api.intuit.com/v3/company/',
   },
-  appBaseUrl: { QuickBooks: 'https://app.qbo.intuit.com', QuickBooksSandbox: 'https://app.sandbox.qbo.intuit.com' },
+  appBaseUrl: {
+    QuickBooks: 'https://app.qbo.intuit.com',
+    QuickBooksSandbox: 'https://app.sandbox.qbo.intuit.com',
+  },
   authorizeUrl: 'https://appcenter.intuit.com/connect/oauth2',
   tokenUrl: 'https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer',
   revokeUrl: 'https://developer.api.intuit.com/v2/oauth2/tokens/revoke',
 } as const;
 
 /** Link to a document in the QuickBooks app. */
-export function documentUrl(endpoints: Pick<QuickBooksEndpoints, 'appBaseUrl'>, destination: Destination, type: DocumentType, id: string): string {
+export function documentUrl(
+  endpoints: Pick<QuickBooksEndpoints, 'appBaseUrl'>,
+  destination: Destination,
+  type: DocumentType,
+  id: string,
+): string {
   const page = type === 'Invoice' ? 'invoice' : 'creditmemo';
   return `${endpoints.appBaseUrl[destination]}/app/${page}?txnId=${encodeURIComponent(id)}`;
 }

@@ -74,7 +74,17 @@ function firstFaultError(body: unknown): FaultError | undefined {
   return b.Fault?.Error?.[0] ?? b.fault?.error?.[0];
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ERR_NETWORK']);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ERR_NETWORK',
+]);
 
 /** Turns whatever node-quickbooks passed to its callback into a QuickBooksError. */
 export function toQuickBooksError(err: unknown, isWrite: boolean): QuickBooksError {
@@ -91,7 +101,10 @@ export function toQuickBooksError(err: unknown, isWrite: boolean): QuickBooksErr
     const fault = firstFaultError(err);
     if (fault) return fromFault(fault, 400, undefined);
     const timeout = e?.code === 'ECONNABORTED' || e?.code === 'ETIMEDOUT';
-    const network = timeout || (e?.code !== undefined && NETWORK_CODES.has(e.code)) || /socket hang up|network/i.test(e?.message ?? '');
+    const network =
+      timeout ||
+      (e?.code !== undefined && NETWORK_CODES.has(e.code)) ||
+      /socket hang up|network/i.test(e?.message ?? '');
     return new QuickBooksError(`QuickBooks did not answer: ${e?.message ?? String(err)}`, {
       kind: timeout ? 'timeout' : network ? 'network' : 'unexpected',
       code: e?.code,

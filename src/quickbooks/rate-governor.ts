@@ -17,7 +17,9 @@ export class RealmBusyError extends Error {
     readonly realmId: string,
     readonly retryAfterMs: number,
   ) {
-    super(`QuickBooks company ${realmId} is at its request limit; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+    super(
+      `QuickBooks company ${realmId} is at its request limit; retry in ${Math.ceil(retryAfterMs / 1000)} s`,
+    );
     this.name = 'RealmBusyError';
   }
 }
@@ -76,7 +78,11 @@ export class PgRateGovernor implements RateGovernor {
   }
 
   /** Retries `attempt` (which returns a value, or the ms to wait) until it succeeds or the deadline passes. */
-  private async waitFor<T>(deadline: number, realmId: string, attempt: () => Promise<{ ok: T } | { waitMs: number }>): Promise<T> {
+  private async waitFor<T>(
+    deadline: number,
+    realmId: string,
+    attempt: () => Promise<{ ok: T } | { waitMs: number }>,
+  ): Promise<T> {
     for (;;) {
       const r = await attempt();
       if ('ok' in r) return r.ok;

@@ -35,7 +35,9 @@ const salesTransaction = {
   Line: z.array(LineSchema).default([]),
   TotalAmt: money,
   Balance: money.optional(),
-  MetaData: z.looseObject({ CreateTime: z.string().optional(), LastUpdatedTime: z.string().optional() }).optional(),
+  MetaData: z
+    .looseObject({ CreateTime: z.string().optional(), LastUpdatedTime: z.string().optional() })
+    .optional(),
 };
 
 export const InvoiceSchema = z.looseObject({ ...salesTransaction, DueDate: z.string().optional() });

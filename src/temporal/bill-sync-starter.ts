@@ -17,7 +17,11 @@ export interface StartedSync {
  * A running workflow takes the signal and does one more pass with the newest stored bill (bursts coalesce);
  * otherwise a new run starts.
  */
-export async function requestBillSync(client: Client, taskQueue: string, request: BillSyncRequest): Promise<StartedSync> {
+export async function requestBillSync(
+  client: Client,
+  taskQueue: string,
+  request: BillSyncRequest,
+): Promise<StartedSync> {
   const workflowId = billSyncWorkflowId(request.integrationId, request.billId);
   const handle = await client.workflow.signalWithStart(billSync, {
     workflowId,

@@ -9,9 +9,17 @@ export interface TemporalClientHandle {
 }
 
 /** `dataConverter`: the payload codec (src/temporal/payload-codec.ts), the same as the workers'. */
-export async function connectTemporalClient(address: string, namespace: string, options: { dataConverter?: DataConverter } = {}): Promise<TemporalClientHandle> {
+export async function connectTemporalClient(
+  address: string,
+  namespace: string,
+  options: { dataConverter?: DataConverter } = {},
+): Promise<TemporalClientHandle> {
   const connection = await Connection.connect({ address });
-  return { client: new Client({ connection, namespace, dataConverter: options.dataConverter }), connection, close: () => connection.close() };
+  return {
+    client: new Client({ connection, namespace, dataConverter: options.dataConverter }),
+    connection,
+    close: () => connection.close(),
+  };
 }
 
 export function connectWorker(address: string): Promise<NativeConnection> {

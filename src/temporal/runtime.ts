@@ -5,7 +5,16 @@ import type { Logger } from '../platform/logger';
 export function installTemporalRuntime(logger: Logger): void {
   const child = logger.child({ component: 'temporal' });
   const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
-    const method = level === 'TRACE' ? 'trace' : level === 'DEBUG' ? 'debug' : level === 'INFO' ? 'info' : level === 'WARN' ? 'warn' : 'error';
+    const method =
+      level === 'TRACE'
+        ? 'trace'
+        : level === 'DEBUG'
+          ? 'debug'
+          : level === 'INFO'
+            ? 'info'
+            : level === 'WARN'
+              ? 'warn'
+              : 'error';
     child[method](meta ?? {}, message);
   };
   Runtime.install({

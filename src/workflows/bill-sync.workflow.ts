@@ -49,7 +49,12 @@ export const syncStatusQuery = defineQuery<RunStatus | 'RUNNING'>('syncStatus');
 // Database work: quick, retried patiently.
 const db = proxyActivities<BillSyncActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 20,
+  },
 });
 
 // QuickBooks calls: bounded attempts so a failing sync ends, counts and can be replayed.
@@ -62,7 +67,10 @@ const QUICKBOOKS_RETRY: RetryPolicy = {
 };
 
 function quickBooksActivities(retry: BillSyncInput['quickBooksRetry']) {
-  return proxyActivities<BillSyncActivities>({ startToCloseTimeout: '2 minutes', retry: { ...QUICKBOOKS_RETRY, ...retry } });
+  return proxyActivities<BillSyncActivities>({
+    startToCloseTimeout: '2 minutes',
+    retry: { ...QUICKBOOKS_RETRY, ...retry },
+  });
 }
 
 /**
@@ -71,10 +79,15 @@ function quickBooksActivities(retry: BillSyncInput['quickBooksRetry']) {
  * more pass, which reads the newest stored version of the bill.
  */
 export async function billSync(input: BillSyncInput): Promise<BillSyncResult> {
-  let pending: BillChanged | undefined = { trigger: input.trigger, replayedFromRunId: input.replayedFromRunId };
+  let pending: BillChanged | undefined = {
+    trigger: input.trigger,
+    replayedFromRunId: input.replayedFromRunId,
+  };
   let current: RunStatus | 'RUNNING' = 'RUNNING';
   setHandler(billChangedSignal, (change) => {
-    pending = pending ? { trigger: pending.trigger, replayedFromRunId: pending.replayedFromRunId ?? change.replayedFromRunId } : change;
+    pending = pending
+      ? { trigger: pending.trigger, replayedFromRunId: pending.replayedFromRunId ?? change.replayedFromRunId }
+      : change;
   });
   setHandler(syncStatusQuery, () => current);
   upsertSearchAttributes([
@@ -123,23 +136,40 @@ async function syncOnce(
     if (!eligibility.proceed) return await finish(runId, eligibility.status, eligibility.reason);
 
     const customer = await quickBooks.resolveCustomer({ runId });
-    const built = await db.buildDocument({ runId, customerId: customer.customerId, currency: customer.currency });
+    const built = await db.buildDocument({
+      runId,
+      customerId: customer.customerId,
+      currency: customer.currency,
+    });
     if (!built.proceed) return await finish(runId, built.status, built.reason);
 
     const result = await quickBooks.upsertDocument({ runId });
     const status: RunStatus = result.outcome === 'unchanged' ? 'SKIPPED' : 'COMPLETE';
-    return await finish(runId, status, result.outcome === 'unchanged' ? 'unchanged since the last sync' : undefined, result);
+    return await finish(
+      runId,
+      status,
+      result.outcome === 'unchanged' ? 'unchanged since the last sync' : undefined,
+      result,
+    );
   } catch (err) {
     const failure = syncFailureOf(err);
     const recorded = await db.recordFailure({ runId, failure, exhausted: isExhausted(err) });
     if (recorded.disablementId) {
-      await db.notifyIntegrationDisabled({ integrationId: input.integrationId, disablementId: recorded.disablementId });
+      await db.notifyIntegrationDisabled({
+        integrationId: input.integrationId,
+        disablementId: recorded.disablementId,
+      });
     }
     return { runId, status: recorded.status };
   }
 }
 
-async function finish(runId: string, status: RunStatus, message?: string, result?: UpsertResult): Promise<Omit<BillSyncResult, 'passes'>> {
+async function finish(
+  runId: string,
+  status: RunStatus,
+  message?: string,
+  result?: UpsertResult,
+): Promise<Omit<BillSyncResult, 'passes'>> {
   await db.finishRun({ runId, status, message, result });
   return { runId, status, externalId: result?.externalId };
 }

@@ -28,7 +28,15 @@ describe('docker-compose.yml (production shape)', () => {
   const s = compose.services;
 
   it('has PostgreSQL, Temporal on PostgreSQL, its Web UI, the API and the worker', () => {
-    assert.deepEqual(Object.keys(s).sort(), ['api', 'postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui', 'worker']);
+    assert.deepEqual(Object.keys(s).sort(), [
+      'api',
+      'postgres',
+      'temporal',
+      'temporal-schema',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+    ]);
     assert.match(s.postgres!.image!, /^postgres:1[5-9]/);
     assert.match(s.temporal!.image!, /^temporalio\/server:/);
     assert.equal(s.temporal!.environment!.DB, 'postgres12');
@@ -45,7 +53,8 @@ describe('docker-compose.yml (production shape)', () => {
     assert.equal(s.api!.depends_on!['temporal-setup']!.condition, 'service_completed_successfully');
     assert.ok(s.worker!.depends_on!.api, 'worker waits for the API (which migrates the database)');
     const setup = readFileSync(path.join(root, 'deploy/temporal/setup-namespace.sh'), 'utf8');
-    for (const sa of ['IntegrationId', 'BillId', 'AccountId', 'SyncStatus']) assert.match(setup, new RegExp(sa));
+    for (const sa of ['IntegrationId', 'BillId', 'AccountId', 'SyncStatus'])
+      assert.match(setup, new RegExp(sa));
   });
 
   it('publishes the API on 3000, the UI on 8080 and keeps Temporal on loopback', () => {
@@ -78,7 +87,10 @@ describe('docker-compose.yml (production shape)', () => {
       assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
       assert.match(String(env.DATABASE_URL), /@postgres:5432\//);
       for (const secret of ['ENCRYPTION_KEY', 'ADMIN_API_KEY', 'M3TER_WEBHOOK_SECRET', 'QBO_CLIENT_SECRET']) {
-        assert.ok(String(env[secret]).includes(`\${${secret}:?`), `${name}: ${secret} must be required from .env, never inlined`);
+        assert.ok(
+          String(env[secret]).includes(`\${${secret}:?`),
+          `${name}: ${secret} must be required from .env, never inlined`,
+        );
       }
     }
     const example = readFileSync(path.join(root, '.env.example'), 'utf8');

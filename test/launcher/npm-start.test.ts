@@ -65,7 +65,13 @@ describe('npm start (the whole system on one machine)', function () {
   });
 
   it('brings up PostgreSQL, Temporal with its Web UI, the emulator, the worker and the API, and stops them all on SIGTERM', async () => {
-    const [api, temporal, ui, emulator, postgres] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const [api, temporal, ui, emulator, postgres] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ]);
     const env = {
       ...process.env,
       NODE_ENV: 'development',
@@ -80,7 +86,11 @@ describe('npm start (the whole system on one machine)', function () {
       TEMPORAL_ADDRESS: '',
       QBO_CLIENT_ID: '',
     };
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -99,9 +109,15 @@ describe('npm start (the whole system on one machine)', function () {
     assert.equal(body.status, 'ok');
     assert.deepEqual(Object.keys(body.components).sort(), ['database', 'quickbooks', 'temporal']);
     assert.equal((await fetch(`http://127.0.0.1:${ui}/`)).status, 200, 'the Temporal Web UI answers');
-    assert.equal((await fetch(`http://127.0.0.1:${emulator}/v3/company/1/preferences`)).status, 401, 'the emulator answers');
+    assert.equal(
+      (await fetch(`http://127.0.0.1:${emulator}/v3/company/1/preferences`)).status,
+      401,
+      'the emulator answers',
+    );
     const key = readFileSync(path.join(dataDir, 'secrets', 'admin-api.key'), 'utf8').trim();
-    const list = await fetch(`http://127.0.0.1:${api}/integrations`, { headers: { authorization: `Bearer ${key}` } });
+    const list = await fetch(`http://127.0.0.1:${api}/integrations`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
     assert.equal(list.status, 200);
 
     const started = descendants(child.pid!);

@@ -13,8 +13,15 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
   before(async () => {
     emulator = await startEmulator();
     realmId = emulator.control.createRealm().realmId;
-    client = new QuickBooksClient({ realmId, accessToken: emulator.control.mintTokens(realmId).access_token, apiBaseUrl: emulator.v3BaseUrl, timeoutMs: 5000 });
-    customerId = (await client.createCustomer({ DisplayName: 'Typed Client Co' }, { requestId: 'cust-typed-1' })).Id;
+    client = new QuickBooksClient({
+      realmId,
+      accessToken: emulator.control.mintTokens(realmId).access_token,
+      apiBaseUrl: emulator.v3BaseUrl,
+      timeoutMs: 5000,
+    });
+    customerId = (
+      await client.createCustomer({ DisplayName: 'Typed Client Co' }, { requestId: 'cust-typed-1' })
+    ).Id;
   });
   after(async () => emulator?.stop());
 
@@ -30,12 +37,19 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
     assert.equal(created.TotalAmt, 10);
     const read = await client.getDocument('Invoice', created.Id);
     assert.equal(read?.Id, created.Id);
-    const updated = await client.updateDocument('Invoice', { Id: created.Id, SyncToken: created.SyncToken, Line: invoice(12).Line }, { requestId: 'inv-typed-1-u' });
+    const updated = await client.updateDocument(
+      'Invoice',
+      { Id: created.Id, SyncToken: created.SyncToken, Line: invoice(12).Line },
+      { requestId: 'inv-typed-1-u' },
+    );
     assert.equal(updated.SyncToken, '1');
     assert.equal(updated.TotalAmt, 12);
     assert.equal(updated.PrivateNote, '[m3ter-bill:b-1]', 'a sparse update keeps fields it does not send');
     const found = await client.findDocumentsByMarker('Invoice', customerId, '[m3ter-bill:b-1]');
-    assert.deepEqual(found.map((d) => d.Id), [created.Id]);
+    assert.deepEqual(
+      found.map((d) => d.Id),
+      [created.Id],
+    );
     assert.deepEqual(await client.findDocumentsByMarker('Invoice', customerId, '[m3ter-bill:none]'), []);
   });
 
@@ -44,7 +58,10 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
     const a = await client.createDocument('Invoice', payload, { requestId: 'inv-typed-replay' });
     const b = await client.createDocument('Invoice', payload, { requestId: 'inv-typed-replay' });
     assert.equal(a.Id, b.Id);
-    assert.equal((await client.findDocumentsByMarker('Invoice', customerId, '[m3ter-bill:b-replay]')).length, 1);
+    assert.equal(
+      (await client.findDocumentsByMarker('Invoice', customerId, '[m3ter-bill:b-replay]')).length,
+      1,
+    );
     assert.equal('requestId' in payload, false, 'the caller’s object is not modified');
   });
 
@@ -53,11 +70,24 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
   });
 
   it('raises one error type carrying HTTP status, QBO code, element, detail and intuit_tid', async () => {
-    const created = await client.createDocument('Invoice', invoice(1, '[m3ter-bill:b-stale]'), { requestId: 'inv-typed-stale' });
-    await client.updateDocument('Invoice', { Id: created.Id, SyncToken: '0', Line: invoice(2).Line }, { requestId: 'inv-typed-stale-1' });
+    const created = await client.createDocument('Invoice', invoice(1, '[m3ter-bill:b-stale]'), {
+      requestId: 'inv-typed-stale',
+    });
+    await client.updateDocument(
+      'Invoice',
+      { Id: created.Id, SyncToken: '0', Line: invoice(2).Line },
+      { requestId: 'inv-typed-stale-1' },
+    );
     const err = await client
-      .updateDocument('Invoice', { Id: created.Id, SyncToken: '0', Line: invoice(3).Line }, { requestId: 'inv-typed-stale-2' })
-      .then(() => undefined, (e: unknown) => e);
+      .updateDocument(
+        'Invoice',
+        { Id: created.Id, SyncToken: '0', Line: invoice(3).Line },
+        { requestId: 'inv-typed-stale-2' },
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(err instanceof QuickBooksError);
     assert.equal(err.kind, 'fault');
     assert.equal(err.httpStatus, 400);
@@ -66,8 +96,15 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
     assert.match(err.intuitTid ?? '', /.+/);
 
     const tooLong = await client
-      .createDocument('Invoice', { ...invoice(1), DocNumber: 'X'.repeat(22) }, { requestId: 'inv-typed-2050' })
-      .then(() => undefined, (e: unknown) => e);
+      .createDocument(
+        'Invoice',
+        { ...invoice(1), DocNumber: 'X'.repeat(22) },
+        { requestId: 'inv-typed-2050' },
+      )
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(tooLong instanceof QuickBooksError);
     assert.equal(tooLong.code, '2050');
     assert.equal(tooLong.element, 'DocNumber');
@@ -75,38 +112,71 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
   });
 
   it('classifies auth, throttling, server errors and dropped connections', async () => {
-    const expired = new QuickBooksClient({ realmId, accessToken: 'not-a-token', apiBaseUrl: emulator.v3BaseUrl });
-    const auth = await expired.getPreferences().then(() => undefined, (e: unknown) => e);
+    const expired = new QuickBooksClient({
+      realmId,
+      accessToken: 'not-a-token',
+      apiBaseUrl: emulator.v3BaseUrl,
+    });
+    const auth = await expired.getPreferences().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(auth instanceof QuickBooksError);
     assert.equal(auth.kind, 'auth');
     assert.equal(auth.httpStatus, 401);
     assert.equal(auth.code, '3200');
 
     emulator.control.enqueueFaults([{ action: { type: 'status', status: 429 }, match: { realmId } }]);
-    const throttled = await client.getPreferences().then(() => undefined, (e: unknown) => e);
+    const throttled = await client.getPreferences().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(throttled instanceof QuickBooksError);
     assert.equal(throttled.kind, 'throttled');
 
     emulator.control.enqueueFaults([{ action: { type: 'status', status: 500 }, match: { realmId } }]);
-    const server = await client.getPreferences().then(() => undefined, (e: unknown) => e);
+    const server = await client.getPreferences().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(server instanceof QuickBooksError);
     assert.equal(server.kind, 'server');
     assert.equal(server.code, '10000');
 
-    emulator.control.enqueueFaults([{ action: { type: 'commit-then-drop' }, match: { realmId, entity: 'invoice', operation: 'create' } }]);
-    const dropped = await client.createDocument('Invoice', invoice(7, '[m3ter-bill:b-drop]'), { requestId: 'inv-typed-drop' }).then(() => undefined, (e: unknown) => e);
+    emulator.control.enqueueFaults([
+      { action: { type: 'commit-then-drop' }, match: { realmId, entity: 'invoice', operation: 'create' } },
+    ]);
+    const dropped = await client
+      .createDocument('Invoice', invoice(7, '[m3ter-bill:b-drop]'), { requestId: 'inv-typed-drop' })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     assert.ok(dropped instanceof QuickBooksError);
     assert.equal(dropped.kind, 'network');
     assert.equal(dropped.uncertain, true, 'a write without an answer may have happened');
-    const replayed = await client.createDocument('Invoice', invoice(7, '[m3ter-bill:b-drop]'), { requestId: 'inv-typed-drop' });
-    assert.equal((await client.findDocumentsByMarker('Invoice', customerId, '[m3ter-bill:b-drop]')).length, 1);
+    const replayed = await client.createDocument('Invoice', invoice(7, '[m3ter-bill:b-drop]'), {
+      requestId: 'inv-typed-drop',
+    });
+    assert.equal(
+      (await client.findDocumentsByMarker('Invoice', customerId, '[m3ter-bill:b-drop]')).length,
+      1,
+    );
     assert.equal(replayed.TotalAmt, 7);
   });
 
   it('times out a call that takes too long, and marks a write as uncertain', async () => {
-    const slow = new QuickBooksClient({ realmId, accessToken: emulator.control.mintTokens(realmId).access_token, apiBaseUrl: emulator.v3BaseUrl, timeoutMs: 200 });
+    const slow = new QuickBooksClient({
+      realmId,
+      accessToken: emulator.control.mintTokens(realmId).access_token,
+      apiBaseUrl: emulator.v3BaseUrl,
+      timeoutMs: 200,
+    });
     emulator.control.enqueueFaults([{ action: { type: 'latency', ms: 1000 }, match: { realmId } }]);
-    const err = await slow.createDocument('Invoice', invoice(1), { requestId: 'inv-typed-slow' }).then(() => undefined, (e: unknown) => e);
+    const err = await slow.createDocument('Invoice', invoice(1), { requestId: 'inv-typed-slow' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof QuickBooksError);
     assert.equal(err.kind, 'timeout');
     assert.equal(err.uncertain, true);

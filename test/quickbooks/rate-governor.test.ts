@@ -61,7 +61,10 @@ describe('QuickBooks rate governor (PostgreSQL, shared by all workers)', functio
     const held = await Promise.all(Array.from({ length: 10 }, () => g.acquire('realm-busy')));
     const other = await g.acquire('realm-quiet');
     await other.release();
-    await assert.rejects(g.acquire('realm-busy'), (err: unknown) => err instanceof RealmBusyError && err.retryAfterMs >= 1000);
+    await assert.rejects(
+      g.acquire('realm-busy'),
+      (err: unknown) => err instanceof RealmBusyError && err.retryAfterMs >= 1000,
+    );
     await Promise.all(held.map((p) => p.release()));
     await (await g.acquire('realm-busy')).release();
   });

@@ -23,11 +23,22 @@ async function main(): Promise<void> {
     await h.sendWebhook(h.billEvent(bill));
     await h.waitForSync(integrationId, bill.id);
     // A regenerated bill: a second workflow run that updates the document.
-    await h.sendWebhook(h.billEvent({ ...bill, version: 2, lineItems: [...bill.lineItems, line({ description: 'Support', lineItemType: 'AD_HOC', quantity: 1, subtotal: 50 })] }));
+    await h.sendWebhook(
+      h.billEvent({
+        ...bill,
+        version: 2,
+        lineItems: [
+          ...bill.lineItems,
+          line({ description: 'Support', lineItemType: 'AD_HOC', quantity: 1, subtotal: 50 }),
+        ],
+      }),
+    );
     await h.waitForSync(integrationId, bill.id);
     // A failing sync: a validation error recorded as a failed run.
     const bad = sampleBill({ id: 'bill-history-2', sequentialInvoiceNumber: 'INV-1' });
-    h.emulator.control.enqueueFaults([{ action: { type: 'status', status: 500 }, match: { entity: 'invoice', operation: 'create' } }]);
+    h.emulator.control.enqueueFaults([
+      { action: { type: 'status', status: 500 }, match: { entity: 'invoice', operation: 'create' } },
+    ]);
     await h.sendWebhook(h.billEvent(bad));
     await h.waitForSync(integrationId, bad.id);
 

@@ -2,7 +2,9 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { startSharedEnvironment, stopSharedEnvironment } from '../support/environment';
 
 // Temporal's worker logs retries (expected in failure tests) at WARN; keep the test output to errors.
-Runtime.install({ logger: new DefaultLogger(process.env.TEMPORAL_LOG_LEVEL === 'debug' ? 'DEBUG' : 'ERROR') });
+Runtime.install({
+  logger: new DefaultLogger(process.env.TEMPORAL_LOG_LEVEL === 'debug' ? 'DEBUG' : 'ERROR'),
+});
 
 // One PostgreSQL and one Temporal dev server for the whole run; a server that cannot start fails the run.
 export const mochaHooks = {

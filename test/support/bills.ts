@@ -18,7 +18,13 @@ export function sampleBill(overrides: Partial<Bill> = {}): Bill {
     sequentialInvoiceNumber: null,
     version: 1,
     lineItems: [
-      line({ description: 'Platform fee', lineItemType: 'STANDING_CHARGE', quantity: 1, subtotal: 100, productId: 'prod-platform' }),
+      line({
+        description: 'Platform fee',
+        lineItemType: 'STANDING_CHARGE',
+        quantity: 1,
+        subtotal: 100,
+        productId: 'prod-platform',
+      }),
       line({
         description: 'API calls',
         lineItemType: 'USAGE',
@@ -34,7 +40,9 @@ export function sampleBill(overrides: Partial<Bill> = {}): Bill {
   } as Bill;
 }
 
-export function line(l: Partial<BillLineItem> & Pick<BillLineItem, 'lineItemType' | 'subtotal'>): BillLineItem {
+export function line(
+  l: Partial<BillLineItem> & Pick<BillLineItem, 'lineItemType' | 'subtotal'>,
+): BillLineItem {
   return {
     id: randomUUID(),
     description: '',
@@ -52,7 +60,13 @@ export const ACME_ACCOUNT = {
   name: 'Acme Corp',
   emailAddress: 'billing@acme.example',
   currency: 'USD',
-  address: { addressLine1: '1 Main St', locality: 'Springfield', region: 'IL', postCode: '62701', country: 'US' },
+  address: {
+    addressLine1: '1 Main St',
+    locality: 'Springfield',
+    region: 'IL',
+    postCode: '62701',
+    country: 'US',
+  },
   customFields: { country: 'US', accountManager: 'am@seller.example' },
   version: 1,
 };

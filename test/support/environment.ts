@@ -32,7 +32,11 @@ export async function startSharedEnvironment(): Promise<void> {
   if (!adminUrl) {
     dataDir = mkdtempSync(path.join(tmpdir(), 'qbo-sync-test-'));
     const port = 20000 + Math.floor(Math.random() * 20000);
-    const pgServer: EmbeddedPostgresHandle = await startEmbeddedPostgres({ dataDir, port, persistent: false });
+    const pgServer: EmbeddedPostgresHandle = await startEmbeddedPostgres({
+      dataDir,
+      port,
+      persistent: false,
+    });
     adminUrl = pgServer.url;
     stops.push(() => pgServer.stop());
   }
@@ -121,7 +125,10 @@ export function temporalNamespace(): string {
 
 export async function connectTemporalClient(): Promise<{ client: Client; close(): Promise<void> }> {
   const connection = await Connection.connect({ address: temporalAddress() });
-  return { client: new Client({ connection, namespace: temporalNamespace() }), close: () => connection.close() };
+  return {
+    client: new Client({ connection, namespace: temporalNamespace() }),
+    close: () => connection.close(),
+  };
 }
 
 export async function connectWorkerConnection(): Promise<NativeConnection> {

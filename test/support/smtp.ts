@@ -10,7 +10,11 @@ export interface ReceivedMail {
 }
 
 /** A real SMTP server, in-process on loopback, that keeps every message it receives. */
-export async function startSmtpServer(): Promise<{ url: string; messages: ReceivedMail[]; stop(): Promise<void> }> {
+export async function startSmtpServer(): Promise<{
+  url: string;
+  messages: ReceivedMail[];
+  stop(): Promise<void>;
+}> {
   const messages: ReceivedMail[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -49,7 +53,12 @@ function header(raw: string, name: string): string {
 }
 
 function body(raw: string): string {
-  const text = raw.split(/\r?\n\r?\n/).slice(1).join('\n\n');
+  const text = raw
+    .split(/\r?\n\r?\n/)
+    .slice(1)
+    .join('\n\n');
   // nodemailer sends plain text as quoted-printable when lines are long: decode it.
-  return text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return text
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }

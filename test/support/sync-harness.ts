@@ -7,7 +7,11 @@ import { createActivities } from '../../src/activities';
 import { emulatorEndpoints } from '../../src/bootstrap/emulator-endpoints';
 import { createDisabledNotifier } from '../../src/activities/disabled-notifier';
 import { billSyncRoutes } from '../../src/api/routes/bill-sync.routes';
-import { CALLBACK_PATH, quickBooksCallbackRoutes, quickBooksConnectRoutes } from '../../src/api/routes/oauth.routes';
+import {
+  CALLBACK_PATH,
+  quickBooksCallbackRoutes,
+  quickBooksConnectRoutes,
+} from '../../src/api/routes/oauth.routes';
 import { webhookRoutes } from '../../src/api/routes/webhooks.routes';
 import { signWebhook } from '../../src/api/webhook-signature';
 import { insertCredential, storeCredentialTokens } from '../../src/db/repositories/credentials';
@@ -23,7 +27,15 @@ import { createDataConverter } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/temporal/worker';
 import type { BillSyncResult } from '../../src/workflows/bill-sync.workflow';
 import { startApi, type ApiHarness } from './api-harness';
-import { connectTemporalClient, connectWorkerConnection, createTestDatabase, temporalAddress, temporalNamespace, type TestDatabase, uniqueTaskQueue } from './environment';
+import {
+  connectTemporalClient,
+  connectWorkerConnection,
+  createTestDatabase,
+  temporalAddress,
+  temporalNamespace,
+  type TestDatabase,
+  uniqueTaskQueue,
+} from './environment';
 import { startSmtpServer, type ReceivedMail } from './smtp';
 import { workflowBundle } from './workflow-bundle';
 
@@ -56,11 +68,21 @@ export interface SyncHarness {
   /** A credential authorized against an emulator realm (tokens minted by the emulator). */
   connectCredential(realmId?: string): Promise<{ credentialId: string; realmId: string }>;
   /** Creates an integration over the API, connected to a fresh emulator realm unless told otherwise. */
-  createIntegration(settings?: Record<string, unknown>, options?: { realmId?: string; credentialId?: string | null }): Promise<{ id: string; realmId: string; credentialId: string | null }>;
+  createIntegration(
+    settings?: Record<string, unknown>,
+    options?: { realmId?: string; credentialId?: string | null },
+  ): Promise<{ id: string; realmId: string; credentialId: string | null }>;
   putAccount(account: Record<string, unknown>): Promise<void>;
   /** POSTs a signed webhook; returns status and body. */
-  sendWebhook(event: unknown, options?: { secret?: string; timestamp?: number; apiKey?: string; rawBody?: string }): Promise<{ status: number; body: Record<string, unknown> }>;
-  billEvent(bill: Partial<Bill> & { id: string }, eventName?: string, eventId?: string): Record<string, unknown>;
+  sendWebhook(
+    event: unknown,
+    options?: { secret?: string; timestamp?: number; apiKey?: string; rawBody?: string },
+  ): Promise<{ status: number; body: Record<string, unknown> }>;
+  billEvent(
+    bill: Partial<Bill> & { id: string },
+    eventName?: string,
+    eventId?: string,
+  ): Record<string, unknown>;
   /** Waits for the bill's workflow to complete and returns its result. */
   waitForSync(integrationId: string, billId: string): Promise<BillSyncResult>;
   runs(filter: { integrationId?: string; billId?: string }): Promise<IntegrationRun[]>;
@@ -77,7 +99,9 @@ export interface SyncHarnessOptions {
   /** Default: silent (TEST_LOG_LEVEL). */
   logger?: Logger;
   /** More QuickBooks connector options for every worker (e.g. a small refresh skew). */
-  connector?: Partial<Pick<QuickBooksConnectorOptions, 'refreshSkewMs' | 'expiryWarningDays' | 'lockTimeoutMs' | 'now'>>;
+  connector?: Partial<
+    Pick<QuickBooksConnectorOptions, 'refreshSkewMs' | 'expiryWarningDays' | 'lockTimeoutMs' | 'now'>
+  >;
 }
 
 export async function startSyncHarness(options: SyncHarnessOptions = {}): Promise<SyncHarness> {
@@ -89,8 +113,13 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   const logger = options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const taskQueue = uniqueTaskQueue('bill-sync');
   const dataConverter = options.encryptPayloads ? createDataConverter(encryptionKey) : undefined;
-  const temporal = dataConverter ? await connectEncryptingClient(dataConverter) : await connectTemporalClient();
-  const endpoints: QuickBooksEndpoints = emulatorEndpoints(emulator, 'http://127.0.0.1/oauth/quickbooks/callback');
+  const temporal = dataConverter
+    ? await connectEncryptingClient(dataConverter)
+    : await connectTemporalClient();
+  const endpoints: QuickBooksEndpoints = emulatorEndpoints(
+    emulator,
+    'http://127.0.0.1/oauth/quickbooks/callback',
+  );
   const db = database.db;
   const connectorOptions = { logger, ...options.connector };
   const connectFlow = { db, secretBox, endpoints, logger };
@@ -101,12 +130,28 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     secretBox,
     logger,
     publicRouters: [
-      webhookRoutes(syncDeps, { secret: WEBHOOK_SECRET, apiKey: WEBHOOK_API_KEY, toleranceSeconds: 300, maxBodyBytes: 1_048_576 }),
+      webhookRoutes(syncDeps, {
+        secret: WEBHOOK_SECRET,
+        apiKey: WEBHOOK_API_KEY,
+        toleranceSeconds: 300,
+        maxBodyBytes: 1_048_576,
+      }),
       quickBooksCallbackRoutes(connectFlow),
     ],
     adminRouters: [
       quickBooksConnectRoutes(connectFlow),
-      billSyncRoutes({ ...syncDeps, connector: new QuickBooksConnector({ db, secretBox, endpoints, governor: new PgRateGovernor(db), ...connectorOptions }), temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' }),
+      billSyncRoutes({
+        ...syncDeps,
+        connector: new QuickBooksConnector({
+          db,
+          secretBox,
+          endpoints,
+          governor: new PgRateGovernor(db),
+          ...connectorOptions,
+        }),
+        temporalUiUrl: 'http://127.0.0.1:8233',
+        namespace: 'default',
+      }),
     ],
   });
   // Intuit sends the browser back to the API's callback (the emulator's authorize endpoint redirects there).
@@ -125,7 +170,13 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       activities: createActivities({
         db,
         logger,
-        quickBooks: new QuickBooksConnector({ db, secretBox, endpoints, governor: new PgRateGovernor(db), ...connectorOptions }),
+        quickBooks: new QuickBooksConnector({
+          db,
+          secretBox,
+          endpoints,
+          governor: new PgRateGovernor(db),
+          ...connectorOptions,
+        }),
         endpoints,
         notifier: createDisabledNotifier({ db, mailer, logger, publicBaseUrl: api.baseUrl }),
       }),
@@ -175,7 +226,8 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     async createIntegration(settings = {}, opts = {}) {
       let credentialId = opts.credentialId;
       let realmId = opts.realmId ?? '';
-      if (credentialId === undefined) ({ credentialId, realmId } = await harness.connectCredential(opts.realmId));
+      if (credentialId === undefined)
+        ({ credentialId, realmId } = await harness.connectCredential(opts.realmId));
       const res = await api.request<{ id: string }>('POST', '/integrations', {
         name: `QuickBooks ${randomUUID().slice(0, 8)}`,
         destination: 'QuickBooks',
@@ -186,14 +238,23 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       return { id: res.body.id, realmId, credentialId };
     },
     async putAccount(account) {
-      const res = await api.request('PUT', `/reference/accounts/${encodeURIComponent(String(account.id))}`, account);
+      const res = await api.request(
+        'PUT',
+        `/reference/accounts/${encodeURIComponent(String(account.id))}`,
+        account,
+      );
       if (res.status >= 300) throw new Error(`put account: ${res.status} ${res.text}`);
     },
     async sendWebhook(event, o = {}) {
       const body = o.rawBody ?? JSON.stringify(event);
       const timestamp = o.timestamp ?? Math.floor(Date.now() / 1000);
       const apiKey = o.apiKey ?? WEBHOOK_API_KEY;
-      const signature = signWebhook(o.secret ?? WEBHOOK_SECRET, { path: '/webhooks/m3ter', apiKey, timestamp, body });
+      const signature = signWebhook(o.secret ?? WEBHOOK_SECRET, {
+        path: '/webhooks/m3ter',
+        apiKey,
+        timestamp,
+        body,
+      });
       const res = await fetch(`${api.baseUrl}/webhooks/m3ter`, {
         method: 'POST',
         headers: {
@@ -208,7 +269,12 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     },
     billEvent(bill, eventName = 'billing.bill.updated', eventId = randomUUID()) {
-      return { id: eventId, eventName, eventTime: new Date().toISOString(), m3terEvent: { eventData: { newDto: bill } } };
+      return {
+        id: eventId,
+        eventName,
+        eventTime: new Date().toISOString(),
+        m3terEvent: { eventData: { newDto: bill } },
+      };
     },
     async waitForSync(integrationId, billId) {
       const handle = temporal.client.workflow.getHandle(`bill-sync/${integrationId}/${billId}`);
@@ -228,7 +294,12 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   return harness;
 }
 
-async function connectEncryptingClient(dataConverter: DataConverter): Promise<{ client: Client; close(): Promise<void> }> {
+async function connectEncryptingClient(
+  dataConverter: DataConverter,
+): Promise<{ client: Client; close(): Promise<void> }> {
   const connection = await Connection.connect({ address: temporalAddress() });
-  return { client: new Client({ connection, namespace: temporalNamespace(), dataConverter }), close: () => connection.close() };
+  return {
+    client: new Client({ connection, namespace: temporalNamespace(), dataConverter }),
+    close: () => connection.close(),
+  };
 }

@@ -19,7 +19,10 @@ describe('durable identifiers', () => {
   });
 
   it('hashes content independently of key order', () => {
-    assert.equal(contentHash({ a: 1, b: [1, { c: 2, d: 3 }] }), contentHash({ b: [1, { d: 3, c: 2 }], a: 1 }));
+    assert.equal(
+      contentHash({ a: 1, b: [1, { c: 2, d: 3 }] }),
+      contentHash({ b: [1, { d: 3, c: 2 }], a: 1 }),
+    );
     assert.notEqual(contentHash({ a: 1 }), contentHash({ a: 2 }));
   });
 });

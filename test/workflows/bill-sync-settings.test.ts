@@ -7,7 +7,12 @@ interface StoredLine {
   DetailType: string;
   Amount: number;
   Description?: string;
-  SalesItemLineDetail?: { ItemRef?: { value: string }; Qty?: number; UnitPrice?: number; ServiceDate?: string };
+  SalesItemLineDetail?: {
+    ItemRef?: { value: string };
+    Qty?: number;
+    UnitPrice?: number;
+    ServiceDate?: string;
+  };
 }
 interface StoredInvoice {
   Id: string;
@@ -29,7 +34,13 @@ const ITEM = { Services: '1', Hours: '2', Usage: '3', Subscription: '4', Credit:
 function richBill(): Bill {
   return sampleBill({
     lineItems: [
-      line({ description: 'Platform fee', lineItemType: 'STANDING_CHARGE', quantity: 1, subtotal: 100, productId: 'prod-platform' }),
+      line({
+        description: 'Platform fee',
+        lineItemType: 'STANDING_CHARGE',
+        quantity: 1,
+        subtotal: 100,
+        productId: 'prod-platform',
+      }),
       line({
         description: 'API calls',
         lineItemType: 'USAGE',
@@ -39,11 +50,32 @@ function richBill(): Bill {
         productId: 'prod-api',
         aggregationId: 'agg-calls',
         usagePerPricingBand: [
-          { pricingBandId: 'band-1', lowerLimit: 0, bandQuantity: 10000, bandUnits: 10000, unitPrice: 0.01, bandSubtotal: 100 },
-          { pricingBandId: 'band-2', lowerLimit: 10000, bandQuantity: 5000, bandUnits: 5000, unitPrice: 0.01, bandSubtotal: 50 },
+          {
+            pricingBandId: 'band-1',
+            lowerLimit: 0,
+            bandQuantity: 10000,
+            bandUnits: 10000,
+            unitPrice: 0.01,
+            bandSubtotal: 100,
+          },
+          {
+            pricingBandId: 'band-2',
+            lowerLimit: 10000,
+            bandQuantity: 5000,
+            bandUnits: 5000,
+            unitPrice: 0.01,
+            bandSubtotal: 50,
+          },
         ],
       }),
-      line({ description: 'Storage', lineItemType: 'USAGE', quantity: 0, subtotal: 0, productId: 'prod-storage', aggregationId: 'agg-storage' }),
+      line({
+        description: 'Storage',
+        lineItemType: 'USAGE',
+        quantity: 0,
+        subtotal: 0,
+        productId: 'prod-storage',
+        aggregationId: 'agg-storage',
+      }),
       line({ description: 'Goodwill credit', lineItemType: 'CREDIT_MEMO', quantity: 1, subtotal: -20 }),
     ],
   });
@@ -59,7 +91,11 @@ describe('integration settings, as seen on the stored invoice', function () {
   });
   after(async () => h?.stop());
 
-  async function syncWith(settings: Record<string, unknown>, bill: Bill = richBill(), prepare?: (realmId: string, integrationId: string) => Promise<void>) {
+  async function syncWith(
+    settings: Record<string, unknown>,
+    bill: Bill = richBill(),
+    prepare?: (realmId: string, integrationId: string) => Promise<void>,
+  ) {
     const { id, realmId } = await h.createIntegration(settings);
     await prepare?.(realmId, id);
     await h.sendWebhook(h.billEvent(bill));
@@ -68,16 +104,33 @@ describe('integration settings, as seen on the stored invoice', function () {
     return { result, invoice: invoices[0]!, invoices, realmId, integrationId: id };
   }
   const sales = (inv: StoredInvoice) => inv.Line.filter((l) => l.DetailType === 'SalesItemLineDetail');
-  const mapItem = (integrationConfigId: string | null, m3terEntity: string, m3terId: string, externalId: string) =>
-    h.api.request('POST', '/external-mappings', { m3terEntity, m3terId, externalSystem: 'QuickBooks', externalId, integrationConfigId });
+  const mapItem = (
+    integrationConfigId: string | null,
+    m3terEntity: string,
+    m3terId: string,
+    externalId: string,
+  ) =>
+    h.api.request('POST', '/external-mappings', {
+      m3terEntity,
+      m3terId,
+      externalSystem: 'QuickBooks',
+      externalId,
+      integrationConfigId,
+    });
 
   it('defaults: one line per bill line (zero line dropped), unmapped lines sent without an item, no payment switches', async () => {
     const { result, invoice, integrationId } = await syncWith({});
     assert.equal(result.status, 'COMPLETE');
     // Sent without ItemRef (never dropped); QuickBooks files such lines under its default item.
-    const preview = await h.api.request<{ payload: { Line: StoredLine[] } }>('GET', `/integrations/${integrationId}/bills/${encodeURIComponent(String(result.runId && (await h.runs({ integrationId }))[0]!.billId))}/preview`);
+    const preview = await h.api.request<{ payload: { Line: StoredLine[] } }>(
+      'GET',
+      `/integrations/${integrationId}/bills/${encodeURIComponent(String(result.runId && (await h.runs({ integrationId }))[0]!.billId))}/preview`,
+    );
     assert.equal(preview.status, 200);
-    assert.deepEqual(preview.body.payload.Line.map((l) => l.SalesItemLineDetail?.ItemRef ?? null), [null, null, null]);
+    assert.deepEqual(
+      preview.body.payload.Line.map((l) => l.SalesItemLineDetail?.ItemRef ?? null),
+      [null, null, null],
+    );
     assert.deepEqual(
       sales(invoice).map((l) => [l.Description, l.Amount]),
       [
@@ -94,21 +147,35 @@ describe('integration settings, as seen on the stored invoice', function () {
   });
 
   it('excludedLineItemTypes, excludedProductIds and sendZeroQuantityLineItems', async () => {
-    const a = await syncWith({ excludedLineItemTypes: ['CREDIT_MEMO'], excludedProductIds: ['prod-platform'], sendZeroQuantityLineItems: true });
-    assert.deepEqual(sales(a.invoice).map((l) => [l.Description, l.Amount]), [
-      ['API calls', 150],
-      ['Storage', 0],
-    ]);
+    const a = await syncWith({
+      excludedLineItemTypes: ['CREDIT_MEMO'],
+      excludedProductIds: ['prod-platform'],
+      sendZeroQuantityLineItems: true,
+    });
+    assert.deepEqual(
+      sales(a.invoice).map((l) => [l.Description, l.Amount]),
+      [
+        ['API calls', 150],
+        ['Storage', 0],
+      ],
+    );
     assert.equal(a.invoice.TotalAmt, 150);
   });
 
   it('ITEM_PER_USAGE_BAND with band, product and CREDIT_MEMO item mappings, sorted by subtotal', async () => {
     const { invoice } = await syncWith(
-      { splitUsageLineItems: 'ITEM_PER_USAGE_BAND', sortLineItemsBy: 'SUBTOTAL', quickBooksItemMapping: { CREDIT_MEMO: ITEM.Credit } },
+      {
+        splitUsageLineItems: 'ITEM_PER_USAGE_BAND',
+        sortLineItemsBy: 'SUBTOTAL',
+        quickBooksItemMapping: { CREDIT_MEMO: ITEM.Credit },
+      },
       richBill(),
       async (_realm, integrationId) => {
         assert.equal((await mapItem(integrationId, 'PricingBand', 'band-1', ITEM.Usage)).status, 201);
-        assert.equal((await mapItem(integrationId, 'Product', 'prod-platform', ITEM.Subscription)).status, 201);
+        assert.equal(
+          (await mapItem(integrationId, 'Product', 'prod-platform', ITEM.Subscription)).status,
+          201,
+        );
         assert.equal((await mapItem(integrationId, 'Aggregation', 'agg-calls', ITEM.Hours)).status, 201);
       },
     );
@@ -142,35 +209,50 @@ describe('integration settings, as seen on the stored invoice', function () {
     const { invoice, realmId } = await syncWith({}, richBill(), async (realm) => {
       const res = await fetch(`${h.emulator.v3BaseUrl}${realm}/customer`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${h.emulator.control.mintTokens(realm).access_token}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${h.emulator.control.mintTokens(realm).access_token}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify({ DisplayName: 'Acme Corp' }),
       });
       existingId = ((await res.json()) as { Customer: { Id: string } }).Customer.Id;
     });
     assert.equal(invoice.CustomerRef.value, existingId);
-    const acmes = (h.emulator.control.documents(realmId).Customer as Array<{ DisplayName: string }>).filter((c) => c.DisplayName === 'Acme Corp');
+    const acmes = (h.emulator.control.documents(realmId).Customer as Array<{ DisplayName: string }>).filter(
+      (c) => c.DisplayName === 'Acme Corp',
+    );
     assert.equal(acmes.length, 1);
   });
 
   it('useExternalMappingAccountCode: the mapped customer; enforceExternalMappingsForConfig ignores unlinked mappings', async () => {
-    const { invoice } = await syncWith({ useExternalMappingAccountCode: true }, richBill(), async (_realm, integrationId) => {
-      assert.equal((await mapItem(integrationId, 'Account', 'acct-1', '3')).status, 201);
-    });
+    const { invoice } = await syncWith(
+      { useExternalMappingAccountCode: true },
+      richBill(),
+      async (_realm, integrationId) => {
+        assert.equal((await mapItem(integrationId, 'Account', 'acct-1', '3')).status, 201);
+      },
+    );
     assert.equal(invoice.CustomerRef.value, '3');
 
     const bill = richBill();
-    const enforced = await syncWith({ useExternalMappingAccountCode: true, enforceExternalMappingsForConfig: true }, bill, async () => {
-      // unlinked: does not count when mappings are enforced for the integration
-      const res = await mapItem(null, 'Account', 'acct-1', '4');
-      assert.ok(res.status === 201 || res.status === 409);
-    });
+    const enforced = await syncWith(
+      { useExternalMappingAccountCode: true, enforceExternalMappingsForConfig: true },
+      bill,
+      async () => {
+        // unlinked: does not count when mappings are enforced for the integration
+        const res = await mapItem(null, 'Account', 'acct-1', '4');
+        assert.ok(res.status === 201 || res.status === 409);
+      },
+    );
     assert.equal(enforced.result.status, 'ERROR');
     assert.equal(enforced.invoices.length, 0);
   });
 
   it('an account filter decides which integration gets the bill (US company vs UK company)', async () => {
     const us = await h.createIntegration({ accountFilter: 'address.country == US' });
-    const uk = await h.createIntegration({ accountFilter: 'customFields != null AND customFields.country == UK' });
+    const uk = await h.createIntegration({
+      accountFilter: 'customFields != null AND customFields.country == UK',
+    });
     const bill = richBill();
     const res = await h.sendWebhook(h.billEvent(bill));
     const started = res.body.workflows as string[];

@@ -4,7 +4,13 @@ import { getBillDocument } from '../../src/db/repositories/bill-documents.reposi
 import { ACME_ACCOUNT, line, sampleBill } from '../support/bills';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
 
-type Doc = JsonObject & { Id: string; SyncToken: string; TotalAmt: number; Line: Array<Record<string, unknown>>; PrivateNote?: string };
+type Doc = JsonObject & {
+  Id: string;
+  SyncToken: string;
+  TotalAmt: number;
+  Line: Array<Record<string, unknown>>;
+  PrivateNote?: string;
+};
 
 describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', function () {
   this.timeout(120_000);
@@ -34,7 +40,11 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     assert.equal(others.length, 0);
     assert.ok(invoice);
     assert.equal(invoice.TotalAmt, 223.45);
-    const customers = h.emulator.control.documents(realmId).Customer as Array<{ Id: string; DisplayName: string; PrimaryEmailAddr?: { Address: string } }>;
+    const customers = h.emulator.control.documents(realmId).Customer as Array<{
+      Id: string;
+      DisplayName: string;
+      PrimaryEmailAddr?: { Address: string };
+    }>;
     const acme = customers.find((c) => c.DisplayName === 'Acme Corp');
     assert.ok(acme, 'the customer was created with the account name');
     assert.equal(acme.PrimaryEmailAddr?.Address, 'billing@acme.example');
@@ -61,7 +71,10 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
 
     const api = await h.api.request<{ temporalUrl: string }>('GET', `/integration-runs/${run.id}`);
     assert.equal(api.status, 200);
-    assert.equal(api.body.temporalUrl, `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(run.workflowId)}/${run.workflowRunId}/history`);
+    assert.equal(
+      api.body.temporalUrl,
+      `http://127.0.0.1:8233/namespaces/default/workflows/${encodeURIComponent(run.workflowId)}/${run.workflowRunId}/history`,
+    );
 
     // The account → customer link was recorded as a mapping linked to this integration.
     const mapping = await h.api.request<{ externalId: string; integrationConfigId: string }>(
@@ -82,7 +95,14 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     assert.ok(first);
     assert.equal(first.SyncToken, '0');
 
-    const regenerated = { ...bill, version: 2, lineItems: [...bill.lineItems, line({ description: 'Support', lineItemType: 'AD_HOC', quantity: 1, subtotal: 50 })] };
+    const regenerated = {
+      ...bill,
+      version: 2,
+      lineItems: [
+        ...bill.lineItems,
+        line({ description: 'Support', lineItemType: 'AD_HOC', quantity: 1, subtotal: 50 }),
+      ],
+    };
     await h.sendWebhook(h.billEvent(regenerated));
     const second = await h.waitForSync(integrationId, bill.id);
     assert.equal(second.status, 'COMPLETE');
@@ -94,7 +114,9 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
 
     // Same content again (a new bill version that changes nothing we send): no QuickBooks call.
     h.emulator.control.resetCounters();
-    await h.sendWebhook(h.billEvent({ ...regenerated, version: 3, lastCalculatedDate: '2026-11-02T00:00:00Z' }));
+    await h.sendWebhook(
+      h.billEvent({ ...regenerated, version: 3, lastCalculatedDate: '2026-11-02T00:00:00Z' }),
+    );
     const third = await h.waitForSync(integrationId, bill.id);
     assert.equal(third.status, 'SKIPPED');
     const counters = h.emulator.control.counters();
@@ -140,7 +162,14 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     const versions = Array.from({ length: 10 }, (_, i) => ({
       ...bill,
       version: i + 1,
-      lineItems: [line({ description: `Platform fee v${i + 1}`, lineItemType: 'STANDING_CHARGE', quantity: 1, subtotal: 100 + i })],
+      lineItems: [
+        line({
+          description: `Platform fee v${i + 1}`,
+          lineItemType: 'STANDING_CHARGE',
+          quantity: 1,
+          subtotal: 100 + i,
+        }),
+      ],
     }));
     await Promise.all(versions.map((v) => h.sendWebhook(h.billEvent(v))));
     await h.waitForSync(integrationId, bill.id);
@@ -175,7 +204,9 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
 
   it('creates exactly one document when QuickBooks commits the create and then drops the connection', async () => {
     const { id: integrationId, realmId } = await h.createIntegration();
-    h.emulator.control.enqueueFaults([{ action: { type: 'commit-then-drop' }, match: { realmId, entity: 'invoice', operation: 'create' } }]);
+    h.emulator.control.enqueueFaults([
+      { action: { type: 'commit-then-drop' }, match: { realmId, entity: 'invoice', operation: 'create' } },
+    ]);
     const bill = sampleBill();
     await h.sendWebhook(h.billEvent(bill));
     const result = await h.waitForSync(integrationId, bill.id);
@@ -194,10 +225,12 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     await h.waitForSync(other.id, bill.id);
 
     h.emulator.control.resetCounters();
-    const preview = await h.api.request<{ wouldSend: boolean; documentType: string; unchanged: boolean; payload: { Line: unknown[]; TxnDate: string } }>(
-      'GET',
-      `/integrations/${integrationId}/bills/${bill.id}/preview`,
-    );
+    const preview = await h.api.request<{
+      wouldSend: boolean;
+      documentType: string;
+      unchanged: boolean;
+      payload: { Line: unknown[]; TxnDate: string };
+    }>('GET', `/integrations/${integrationId}/bills/${bill.id}/preview`);
     assert.equal(preview.status, 200);
     assert.equal(preview.body.wouldSend, true);
     assert.equal(preview.body.documentType, 'Invoice');
@@ -206,7 +239,10 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     assert.equal(preview.body.payload.Line.length, 2);
     assert.equal(h.emulator.control.counters().writes, 0, 'a preview writes nothing to QuickBooks');
 
-    const sync = await h.api.request<{ workflowId: string }>('POST', `/integrations/${integrationId}/bills/${bill.id}/sync`);
+    const sync = await h.api.request<{ workflowId: string }>(
+      'POST',
+      `/integrations/${integrationId}/bills/${bill.id}/sync`,
+    );
     assert.equal(sync.status, 202);
     assert.equal(sync.body.workflowId, `bill-sync/${integrationId}/${bill.id}`);
     const result = await h.waitForSync(integrationId, bill.id);
@@ -216,8 +252,19 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     assert.equal(runs[0]!.trigger, 'manual');
     assert.equal(h.emulator.control.documents(realmId).Invoice.length, 1);
 
-    assert.equal((await h.api.request('POST', `/integrations/${integrationId}/bills/no-such-bill/sync`)).status, 404);
-    assert.equal((await h.api.request('GET', `/integrations/00000000-0000-4000-8000-000000000000/bills/${bill.id}/preview`)).status, 404);
+    assert.equal(
+      (await h.api.request('POST', `/integrations/${integrationId}/bills/no-such-bill/sync`)).status,
+      404,
+    );
+    assert.equal(
+      (
+        await h.api.request(
+          'GET',
+          `/integrations/00000000-0000-4000-8000-000000000000/bills/${bill.id}/preview`,
+        )
+      ).status,
+      404,
+    );
   });
 
   it('rejects a bad signature with 401 and starts nothing', async () => {
@@ -230,7 +277,10 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     assert.equal(stale.status, 401);
     const { rows } = await h.database.db.query('SELECT 1 FROM bills WHERE id = $1', [bill.id]);
     assert.equal(rows.length, 0);
-    await assert.rejects(h.temporal.workflow.getHandle(`bill-sync/${integrationId}/${bill.id}`).describe(), /not found/i);
+    await assert.rejects(
+      h.temporal.workflow.getHandle(`bill-sync/${integrationId}/${bill.id}`).describe(),
+      /not found/i,
+    );
   });
 });
 
@@ -247,7 +297,9 @@ describe('bill sync when the worker stops mid-sync', function () {
     await h.startWorker({ shutdownGraceTime: '100ms' });
     const { id: integrationId, realmId } = await h.createIntegration();
     // The create is slow: the worker stops while QuickBooks is still working on it (and commits it).
-    h.emulator.control.enqueueFaults([{ action: { type: 'latency', ms: 3000 }, match: { realmId, entity: 'invoice', operation: 'create' } }]);
+    h.emulator.control.enqueueFaults([
+      { action: { type: 'latency', ms: 3000 }, match: { realmId, entity: 'invoice', operation: 'create' } },
+    ]);
     const bill = sampleBill();
     await h.sendWebhook(h.billEvent(bill));
     const deadline = Date.now() + 30_000;

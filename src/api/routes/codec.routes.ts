@@ -98,14 +98,12 @@ export function codecRoutes(options: CodecRouteOptions) {
         next();
         return;
       }
-      res
-        .status(401)
-        .json({
-          error: {
-            code: 'UNAUTHORIZED',
-            message: 'The codec endpoint needs the admin API key or an allowed Temporal Web UI origin',
-          },
-        });
+      res.status(401).json({
+        error: {
+          code: 'UNAUTHORIZED',
+          message: 'The codec endpoint needs the admin API key or an allowed Temporal Web UI origin',
+        },
+      });
     };
 
     const router = express.Router();
@@ -116,14 +114,12 @@ export function codecRoutes(options: CodecRouteOptions) {
         res.set('Cache-Control', 'no-store');
         const parsed = CodecBody.safeParse(req.body);
         if (!parsed.success) {
-          res
-            .status(400)
-            .json({
-              error: {
-                code: 'VALIDATION_FAILED',
-                message: 'Expected {"payloads": [{"metadata": {...}, "data": "<base64>"}]}',
-              },
-            });
+          res.status(400).json({
+            error: {
+              code: 'VALIDATION_FAILED',
+              message: 'Expected {"payloads": [{"metadata": {...}, "data": "<base64>"}]}',
+            },
+          });
           return;
         }
         try {
@@ -137,14 +133,12 @@ export function codecRoutes(options: CodecRouteOptions) {
             { op, error: err instanceof Error ? err.message : String(err) },
             'codec request failed',
           );
-          res
-            .status(400)
-            .json({
-              error: {
-                code: 'CODEC_FAILED',
-                message: err instanceof Error ? err.message : 'The payloads could not be processed',
-              },
-            });
+          res.status(400).json({
+            error: {
+              code: 'CODEC_FAILED',
+              message: err instanceof Error ? err.message : 'The payloads could not be processed',
+            },
+          });
         }
       });
     }

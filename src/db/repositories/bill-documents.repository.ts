@@ -30,8 +30,15 @@ const BillDocumentRowSchema = z
 /** The link bill → QuickBooks document for one integration. */
 export type BillDocument = z.infer<typeof BillDocumentRowSchema>;
 
-export async function getBillDocument(db: Queryable, integrationId: string, billId: string): Promise<BillDocument | undefined> {
-  const { rows } = await db.query('SELECT * FROM bill_documents WHERE integration_id = $1 AND bill_id = $2', [integrationId, billId]);
+export async function getBillDocument(
+  db: Queryable,
+  integrationId: string,
+  billId: string,
+): Promise<BillDocument | undefined> {
+  const { rows } = await db.query('SELECT * FROM bill_documents WHERE integration_id = $1 AND bill_id = $2', [
+    integrationId,
+    billId,
+  ]);
   return rows[0] ? BillDocumentRowSchema.parse(rows[0]) : undefined;
 }
 
@@ -79,11 +86,22 @@ export async function markSynced(
        SET state = 'synced', document_type = EXCLUDED.document_type, generation = EXCLUDED.generation,
            customer_id = EXCLUDED.customer_id, external_id = EXCLUDED.external_id, sync_token = EXCLUDED.sync_token,
            payload_hash = EXCLUDED.payload_hash, updated_at = now()`,
-    [link.integrationId, link.billId, link.documentType, link.generation, link.customerId, link.externalId, link.syncToken, link.payloadHash],
+    [
+      link.integrationId,
+      link.billId,
+      link.documentType,
+      link.generation,
+      link.customerId,
+      link.externalId,
+      link.syncToken,
+      link.payloadHash,
+    ],
   );
 }
 
 export async function listBillDocuments(db: Queryable, integrationId: string): Promise<BillDocument[]> {
-  const { rows } = await db.query('SELECT * FROM bill_documents WHERE integration_id = $1 ORDER BY bill_id', [integrationId]);
+  const { rows } = await db.query('SELECT * FROM bill_documents WHERE integration_id = $1 ORDER BY bill_id', [
+    integrationId,
+  ]);
   return rows.map((r) => BillDocumentRowSchema.parse(r));
 }

@@ -17,7 +17,10 @@ export type StoreBillOutcome = 'stored' | 'updated' | 'unchanged' | 'stale';
  * Keeps the newest version of each bill. m3ter may deliver out of order: an older version than the stored
  * one is ignored ('stale'); the same content again is 'unchanged'.
  */
-export async function storeBill(db: Queryable, bill: Bill): Promise<{ outcome: StoreBillOutcome; contentHash: string }> {
+export async function storeBill(
+  db: Queryable,
+  bill: Bill,
+): Promise<{ outcome: StoreBillOutcome; contentHash: string }> {
   const hash = contentHash(bill);
   const { rows } = await db.query<{ inserted: boolean; changed: boolean }>(
     `INSERT INTO bills (id, account_id, version, status, content, content_hash)
@@ -30,16 +33,21 @@ export async function storeBill(db: Queryable, bill: Bill): Promise<{ outcome: S
     [bill.id, bill.accountId, bill.version, bill.status, JSON.stringify(bill), hash],
   );
   if (rows[0]) return { outcome: rows[0].inserted ? 'stored' : 'updated', contentHash: hash };
-  const current = await db.query<{ version: number; content_hash: string }>('SELECT version, content_hash FROM bills WHERE id = $1', [bill.id]);
+  const current = await db.query<{ version: number; content_hash: string }>(
+    'SELECT version, content_hash FROM bills WHERE id = $1',
+    [bill.id],
+  );
   const row = current.rows[0];
   return { outcome: row && row.content_hash === hash ? 'unchanged' : 'stale', contentHash: hash };
 }
 
 export async function getBill(db: Queryable, id: string): Promise<StoredBill | undefined> {
-  const { rows } = await db.query<{ content: unknown; version: number; content_hash: string; received_at: Date }>(
-    'SELECT content, version, content_hash, received_at FROM bills WHERE id = $1',
-    [id],
-  );
+  const { rows } = await db.query<{
+    content: unknown;
+    version: number;
+    content_hash: string;
+    received_at: Date;
+  }>('SELECT content, version, content_hash, received_at FROM bills WHERE id = $1', [id]);
   const row = rows[0];
   if (!row) return undefined;
   return {
@@ -65,7 +73,10 @@ export async function claimWebhookEvent(
     [eventId, eventName, entityId],
   );
   if (inserted.rowCount === 1) return 'new';
-  const { rows } = await db.query<{ processed_at: Date | null }>('SELECT processed_at FROM webhook_events WHERE event_id = $1', [eventId]);
+  const { rows } = await db.query<{ processed_at: Date | null }>(
+    'SELECT processed_at FROM webhook_events WHERE event_id = $1',
+    [eventId],
+  );
   return rows[0]?.processed_at ? 'processed' : 'unfinished';
 }
 

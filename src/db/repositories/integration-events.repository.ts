@@ -48,7 +48,14 @@ export async function recordIntegrationEvent(db: Queryable, e: NewIntegrationEve
     `INSERT INTO integration_events (integration_id, event_type, message, run_id, bill_id, details)
      VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (run_id, event_type) WHERE run_id IS NOT NULL DO NOTHING`,
-    [e.integrationId, e.eventType, e.message, e.runId ?? null, e.billId ?? null, JSON.stringify(e.details ?? {})],
+    [
+      e.integrationId,
+      e.eventType,
+      e.message,
+      e.runId ?? null,
+      e.billId ?? null,
+      JSON.stringify(e.details ?? {}),
+    ],
   );
 }
 
@@ -88,7 +95,11 @@ export async function getIntegrationEvent(db: Queryable, id: string): Promise<In
   return rows[0] ? EventRowSchema.parse(rows[0]) : undefined;
 }
 
-export async function markEventActioned(db: Queryable, id: string, actioned: boolean): Promise<IntegrationEvent | undefined> {
+export async function markEventActioned(
+  db: Queryable,
+  id: string,
+  actioned: boolean,
+): Promise<IntegrationEvent | undefined> {
   const { rows } = await db.query(
     `UPDATE integration_events SET actioned = $2, actioned_at = CASE WHEN $2 THEN coalesce(actioned_at, now()) ELSE NULL END
      WHERE id = $1 RETURNING *`,
@@ -121,20 +132,38 @@ export async function createDisablement(
 export async function getDisablement(
   db: Queryable,
   id: string,
-): Promise<{ id: string; integrationId: string; reason: string; lastErrors: unknown[]; createdAt: string } | undefined> {
-  const { rows } = await db.query<{ id: string; integration_id: string; reason: string; last_errors: unknown[]; created_at: Date }>(
-    'SELECT * FROM integration_disablements WHERE id = $1',
-    [id],
-  );
+): Promise<
+  { id: string; integrationId: string; reason: string; lastErrors: unknown[]; createdAt: string } | undefined
+> {
+  const { rows } = await db.query<{
+    id: string;
+    integration_id: string;
+    reason: string;
+    last_errors: unknown[];
+    created_at: Date;
+  }>('SELECT * FROM integration_disablements WHERE id = $1', [id]);
   const r = rows[0];
-  return r && { id: r.id, integrationId: r.integration_id, reason: r.reason, lastErrors: r.last_errors, createdAt: r.created_at.toISOString() };
+  return (
+    r && {
+      id: r.id,
+      integrationId: r.integration_id,
+      reason: r.reason,
+      lastErrors: r.last_errors,
+      createdAt: r.created_at.toISOString(),
+    }
+  );
 }
 
 /**
  * Claims the e-mail of one user for one disablement. True only for the first claim, so a retried
  * activity or a second worker never sends it twice.
  */
-export async function claimNotification(db: Queryable, disablementId: string, userId: string, email: string): Promise<boolean> {
+export async function claimNotification(
+  db: Queryable,
+  disablementId: string,
+  userId: string,
+  email: string,
+): Promise<boolean> {
   const { rowCount } = await db.query(
     `INSERT INTO disablement_notifications (disablement_id, user_id, email, state) VALUES ($1, $2, $3, 'sending')
      ON CONFLICT (disablement_id, user_id) DO UPDATE SET state = 'sending', updated_at = now()
@@ -153,6 +182,12 @@ export async function settleNotification(
   await db.query(
     `UPDATE disablement_notifications SET state = $3, message_id = $4, error = $5, updated_at = now()
      WHERE disablement_id = $1 AND user_id = $2`,
-    [disablementId, userId, outcome.sent ? 'sent' : 'failed', outcome.sent ? outcome.messageId ?? null : null, outcome.sent ? null : outcome.error],
+    [
+      disablementId,
+      userId,
+      outcome.sent ? 'sent' : 'failed',
+      outcome.sent ? (outcome.messageId ?? null) : null,
+      outcome.sent ? null : outcome.error,
+    ],
   );
 }

@@ -83,7 +83,10 @@ export interface CreateRunInput {
  * attempt committed gets the same run back (keyed by workflow run id + the pass's start time is not stable,
  * so callers pass `idempotencyKey`).
  */
-export async function createRun(db: Queryable, input: CreateRunInput & { idempotencyKey: string }): Promise<IntegrationRun> {
+export async function createRun(
+  db: Queryable,
+  input: CreateRunInput & { idempotencyKey: string },
+): Promise<IntegrationRun> {
   const { rows } = await db.query(
     `INSERT INTO integration_runs (id, integration_id, bill_id, workflow_id, workflow_run_id, trigger, replayed_from_run_id, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -109,7 +112,9 @@ export async function getRun(db: Queryable, id: string): Promise<IntegrationRun 
 }
 
 export async function getRunForUpdate(client: DbClient, id: string): Promise<IntegrationRun | undefined> {
-  const { rows } = await client.query(`SELECT ${COLUMNS} FROM integration_runs WHERE id = $1 FOR UPDATE`, [id]);
+  const { rows } = await client.query(`SELECT ${COLUMNS} FROM integration_runs WHERE id = $1 FOR UPDATE`, [
+    id,
+  ]);
   return rows[0] ? toRun(rows[0]) : undefined;
 }
 
@@ -165,7 +170,10 @@ export async function updateRun(
 
 /** The document payload a run built (kept out of Temporal histories). */
 export async function getRunPayload(db: Queryable, id: string): Promise<Record<string, unknown> | undefined> {
-  const { rows } = await db.query<{ payload: Record<string, unknown> | null }>('SELECT payload FROM integration_runs WHERE id = $1', [id]);
+  const { rows } = await db.query<{ payload: Record<string, unknown> | null }>(
+    'SELECT payload FROM integration_runs WHERE id = $1',
+    [id],
+  );
   return rows[0]?.payload ?? undefined;
 }
 
