@@ -185,6 +185,7 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
           documentType: run.documentType!,
           payload,
           payloadHash: run.payloadHash!,
+          runStartedAt: run.startedAt,
           documentUrl: (type, id) => documentUrl(deps.endpoints, integration.destination, type, id),
         }),
       );

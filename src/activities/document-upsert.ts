@@ -19,6 +19,11 @@ export interface UpsertRequest {
   documentType: DocumentType;
   payload: Record<string, unknown>;
   payloadHash: string;
+  /**
+   * When the run started: a link recorded since then was written by an earlier attempt of this same run
+   * (whose worker stopped before reporting back), so the document is this run's, not "unchanged".
+   */
+  runStartedAt?: string;
   /** Link to a document in the QuickBooks app, from its type and id. */
   documentUrl: (type: DocumentType, id: string) => string;
 }
@@ -44,7 +49,9 @@ export async function upsertBillDocument(
 
   if (link?.state === 'synced' && link.externalId && link.syncToken) {
     if (link.documentType === req.documentType && link.payloadHash === req.payloadHash) {
-      return result('unchanged', req, link.documentType, link.externalId, warnings);
+      const byThisRun =
+        req.runStartedAt !== undefined && Date.parse(link.updatedAt) >= Date.parse(req.runStartedAt);
+      return result(byThisRun ? 'adopted' : 'unchanged', req, link.documentType, link.externalId, warnings);
     }
     const existing = await client.getDocument(link.documentType, link.externalId);
     if (!existing) {

@@ -14,6 +14,7 @@ const BillDocumentRowSchema = z
     external_id: z.string().nullable(),
     sync_token: z.string().nullable(),
     payload_hash: z.string().nullable(),
+    updated_at: z.union([z.date(), z.string()]).transform((v) => (v instanceof Date ? v.toISOString() : v)),
   })
   .transform((r) => ({
     integrationId: r.integration_id,
@@ -25,6 +26,7 @@ const BillDocumentRowSchema = z
     externalId: r.external_id,
     syncToken: r.sync_token,
     payloadHash: r.payload_hash,
+    updatedAt: r.updated_at,
   }));
 
 /** The link bill → QuickBooks document for one integration. */
