@@ -9,6 +9,7 @@ import {
   markEventActioned,
 } from '../../db/repositories/integration-events.repository';
 import { getRun, listRuns, type IntegrationRun } from '../../db/repositories/runs.repository';
+import { isUuid } from '../../db/repositories/common';
 import { NotFoundError } from '../../domain/errors';
 import { INTEGRATION_EVENT_TYPES, RUN_STATUSES } from '../../domain/run-status';
 import type { Logger } from '../../platform/logger';
@@ -267,8 +268,4 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
     );
     return r.router;
   };
-}
-
-function isUuid(v: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
 }

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-import type { Db, DbClient } from '../pool';
-
-type Queryable = Db | DbClient;
+import type { Queryable } from './common';
 
 const BillDocumentRowSchema = z
   .object({

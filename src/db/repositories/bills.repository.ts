@@ -1,8 +1,6 @@
-import type { Db, DbClient } from '../pool';
+import type { Queryable } from './common';
 import { BillSchema, type Bill } from '../../domain/m3ter';
 import { contentHash } from '../../domain/ids';
-
-type Queryable = Db | DbClient;
 
 export interface StoredBill {
   bill: Bill;

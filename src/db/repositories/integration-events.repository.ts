@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import type { Db, DbClient } from '../pool';
+import type { Queryable } from './common';
 import { INTEGRATION_EVENT_TYPES, type IntegrationEventType } from '../../domain/run-status';
-
-type Queryable = Db | DbClient;
 
 const iso = z.union([z.date(), z.string()]).transform((v) => (v instanceof Date ? v.toISOString() : v));
 

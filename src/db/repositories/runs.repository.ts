@@ -1,9 +1,8 @@
 import { z } from 'zod';
-import type { Db, DbClient } from '../pool';
+import type { DbClient } from '../pool';
+import type { Queryable } from './common';
 import { RUN_STATUSES, type RunStatus } from '../../domain/run-status';
 import type { SyncFailure } from '../../domain/sync-failure';
-
-type Queryable = Db | DbClient;
 
 const isoString = z.union([z.date(), z.string()]).transform((v) => (v instanceof Date ? v.toISOString() : v));
 
