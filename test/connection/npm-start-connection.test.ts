@@ -1,27 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: n },
-      () =>
-        new Promise<ReturnType<typeof createServer>>((resolve) => {
-          const s = createServer();
-          s.listen(0, '127.0.0.1', () => resolve(s));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as { port: number }).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
+import { startNpmStart } from '../support/npm-start';
 
 /**
  * `npm start` wires the QuickBooks connection in: the connect flow against the bundled emulator (connect →
@@ -46,35 +28,10 @@ describe('npm start: QuickBooks connect flow and the Web UI codec endpoint', fun
   });
 
   it('connects a credential through the emulator and points the Web UI at /codec', async () => {
-    const [api, temporal, ui, emulator, postgres] = await freePorts(5);
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'development',
-        DATA_DIR: dataDir,
-        API_PORT: String(api),
-        TEMPORAL_PORT: String(temporal),
-        TEMPORAL_UI_PORT: String(ui),
-        EMULATOR_PORT: String(emulator),
-        EMBEDDED_POSTGRES_PORT: String(postgres),
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: '',
-        TEMPORAL_ADDRESS: '',
-        TEMPORAL_UI_URL: '',
-        QBO_CLIENT_ID: '',
-        CODEC_ALLOWED_ORIGINS: '',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const deadline = Date.now() + 150_000;
-    while (!output.includes('Ctrl-C stops everything')) {
-      if (Date.now() > deadline || child.exitCode !== null) assert.fail(`did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const started = await startNpmStart(dataDir, { TEMPORAL_UI_URL: '', CODEC_ALLOWED_ORIGINS: '' });
+    child = started.child;
+    const { api, ui, emulator } = started.ports;
+    const output = started.output();
     const base = `http://127.0.0.1:${api}`;
     assert.match(output, new RegExp(`Temporal codec\\s+${base}/codec`));
     const key = readFileSync(path.join(dataDir, 'secrets', 'admin-api.key'), 'utf8').trim();

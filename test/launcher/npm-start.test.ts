@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { startNpmStart } from '../support/npm-start';
 
 const root = path.resolve(__dirname, '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 function isAlive(pid: number): boolean {
   try {
@@ -65,40 +54,10 @@ describe('npm start (the whole system on one machine)', function () {
   });
 
   it('brings up PostgreSQL, Temporal with its Web UI, the emulator, the worker and the API, and stops them all on SIGTERM', async () => {
-    const [api, temporal, ui, emulator, postgres] = await Promise.all([
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-      freePort(),
-    ]);
-    const env = {
-      ...process.env,
-      NODE_ENV: 'development',
-      DATA_DIR: dataDir,
-      API_PORT: String(api),
-      TEMPORAL_PORT: String(temporal),
-      TEMPORAL_UI_PORT: String(ui),
-      EMULATOR_PORT: String(emulator),
-      EMBEDDED_POSTGRES_PORT: String(postgres),
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: '',
-      TEMPORAL_ADDRESS: '',
-      QBO_CLIENT_ID: '',
-    };
-    child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/main.ts')], {
-      cwd: root,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const deadline = Date.now() + 150_000;
-    while (!output.includes('Ctrl-C stops everything')) {
-      if (Date.now() > deadline || child.exitCode !== null) assert.fail(`did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    const run = await startNpmStart(dataDir);
+    child = run.child;
+    const { api, ui, emulator } = run.ports;
+    const output = run.output();
     assert.match(output, new RegExp(`API\\s+http://127.0.0.1:${api}`));
     assert.match(output, new RegExp(`Temporal Web UI\\s+http://127.0.0.1:${ui}`));
     assert.match(output, new RegExp(`QuickBooks emulator\\s+http://127.0.0.1:${emulator}`));
