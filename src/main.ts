@@ -128,6 +128,7 @@ export async function start(env: Env, logger: Logger, stack: StopStack): Promise
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
       maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+      maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
       workflowBundle: process.env.WORKFLOW_BUNDLE_PATH
         ? { codePath: process.env.WORKFLOW_BUNDLE_PATH }
         : undefined,

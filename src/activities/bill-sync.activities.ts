@@ -53,6 +53,8 @@ import { resolveQuickBooksCustomer } from './customer-resolution';
 import type { DisabledNotifier } from './disabled-notifier';
 import { SyncFailureError } from './sync-failure-error';
 
+const HEARTBEAT_EVERY_MS = 5_000;
+
 export interface BillSyncDeps {
   db: Db;
   quickBooks: QuickBooksConnector;
@@ -91,6 +93,21 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
         throw toApplicationFailure(err, {
           maxRetryDelayMs: typeof maximumInterval === 'number' ? maximumInterval : undefined,
         });
+      }
+    };
+
+  /** A QuickBooks step: heartbeats while it runs, so a worker that dies mid-call is noticed quickly. */
+  const heartbeating =
+    <I, O>(fn: (input: I) => Promise<O>) =>
+    async (input: I): Promise<O> => {
+      const context = Context.current();
+      const timeoutMs = context.info.heartbeatTimeoutMs;
+      if (!timeoutMs || context.info.isLocal) return fn(input);
+      const timer = setInterval(() => context.heartbeat(), Math.min(HEARTBEAT_EVERY_MS, timeoutMs / 3));
+      try {
+        return await fn(input);
+      } finally {
+        clearInterval(timer);
       }
     };
 
@@ -143,13 +160,15 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
       return { proceed: true, accountId: bill.accountId, billVersion: stored.version };
     }),
 
-    resolveCustomer: guarded(async ({ runId }: RunRef): Promise<ResolvedCustomer> => {
-      const { integration, bill } = await load(runId);
-      const account = await accountOfBill(db, bill);
-      return deps.quickBooks.withClient(integration.credentialId, (client) =>
-        resolveQuickBooksCustomer({ db, client, integration, account, bill, caches }),
-      );
-    }),
+    resolveCustomer: heartbeating(
+      guarded(async ({ runId }: RunRef): Promise<ResolvedCustomer> => {
+        const { integration, bill } = await load(runId);
+        const account = await accountOfBill(db, bill);
+        return deps.quickBooks.withClient(integration.credentialId, (client) =>
+          resolveQuickBooksCustomer({ db, client, integration, account, bill, caches }),
+        );
+      }),
+    ),
 
     buildDocument: guarded(async ({ runId, customerId, currency }: BuildInput): Promise<BuildSummary> => {
       const { integration, bill } = await load(runId);
@@ -171,26 +190,28 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
       };
     }),
 
-    upsertDocument: guarded(async ({ runId }: RunRef): Promise<UpsertResult> => {
-      const { run, integration } = await load(runId);
-      const payload = await getRunPayload(db, runId);
-      if (!payload || !run.documentType || !run.payloadHash)
-        throw new Error(`run ${runId} has no built document`);
-      const customerId = (payload.CustomerRef as { value: string }).value;
-      const result = await deps.quickBooks.withClient(integration.credentialId, (client) =>
-        upsertBillDocument(db, client, {
-          integrationId: integration.id,
-          billId: run.billId,
-          customerId,
-          documentType: run.documentType!,
-          payload,
-          payloadHash: run.payloadHash!,
-          runStartedAt: run.startedAt,
-          documentUrl: (type, id) => documentUrl(deps.endpoints, integration.destination, type, id),
-        }),
-      );
-      return { ...result, warnings: [...run.warnings, ...result.warnings] };
-    }),
+    upsertDocument: heartbeating(
+      guarded(async ({ runId }: RunRef): Promise<UpsertResult> => {
+        const { run, integration } = await load(runId);
+        const payload = await getRunPayload(db, runId);
+        if (!payload || !run.documentType || !run.payloadHash)
+          throw new Error(`run ${runId} has no built document`);
+        const customerId = (payload.CustomerRef as { value: string }).value;
+        const result = await deps.quickBooks.withClient(integration.credentialId, (client) =>
+          upsertBillDocument(db, client, {
+            integrationId: integration.id,
+            billId: run.billId,
+            customerId,
+            documentType: run.documentType!,
+            payload,
+            payloadHash: run.payloadHash!,
+            runStartedAt: run.startedAt,
+            documentUrl: (type, id) => documentUrl(deps.endpoints, integration.destination, type, id),
+          }),
+        );
+        return { ...result, warnings: [...run.warnings, ...result.warnings] };
+      }),
+    ),
 
     finishRun: async ({ runId, status, message, result }: FinishRunInput): Promise<void> => {
       const run = await getRun(db, runId);

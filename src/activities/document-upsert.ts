@@ -33,7 +33,7 @@ const MAX_STALE_RETRIES = 3;
 
 /**
  * Creates the bill's document once, or brings the existing one up to date (spec §5.5).
- * - A create is announced in the database first (state 'creating') and sent with a requestid fixed by
+ * - A create is announced in the database (state 'creating') just before it is sent, with a requestid fixed by
  *   (integration, bill, generation), so QBO replays rather than repeats it; after an uncertain outcome the
  *   document is looked up by its marker before anything is sent again.
  * - Unchanged content costs no QuickBooks call; a paid document is never modified; a document deleted in
@@ -117,16 +117,18 @@ async function create(
   warnings: string[],
   outcome: 'created' | 'recreated',
 ): Promise<UpsertResult> {
-  await markCreating(db, {
-    integrationId: req.integrationId,
-    billId: req.billId,
-    documentType: req.documentType,
-    generation,
-    customerId: req.customerId,
-    payloadHash: req.payloadHash,
-  });
   const created = await client.createDocument(req.documentType, req.payload, {
     requestId: quickBooksRequestId(req.integrationId, req.billId, `create-${req.documentType}`, generation),
+    // Announced once the realm's permit is granted: a create that waited in vain leaves nothing to look up.
+    beforeSend: () =>
+      markCreating(db, {
+        integrationId: req.integrationId,
+        billId: req.billId,
+        documentType: req.documentType,
+        generation,
+        customerId: req.customerId,
+        payloadHash: req.payloadHash,
+      }),
   });
   await markSynced(db, {
     integrationId: req.integrationId,

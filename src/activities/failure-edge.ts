@@ -1,6 +1,11 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { DomainError } from '../domain/errors';
-import { classifyFailure, failureFromQuickBooks, type SyncFailure } from '../domain/sync-failure';
+import {
+  classifyFailure,
+  failureFromQuickBooks,
+  REALM_BUSY_FAILURE_TYPE,
+  type SyncFailure,
+} from '../domain/sync-failure';
 import { QuickBooksAuthError } from '../quickbooks/connector';
 import { QuickBooksError } from '../quickbooks/errors';
 import { TokenEndpointError } from '../quickbooks/oauth';
@@ -25,7 +30,8 @@ const RATE_LIMIT_BACKOFF_MS = 15_000;
 
 /**
  * The activity edge: turns an error into an ApplicationFailure whose type is the failure code and whose
- * details carry the SyncFailure. Permanent failures are marked non-retryable; a 429 waits longer (its own
+ * details carry the SyncFailure. A busy realm gets its own type (REALM_BUSY_FAILURE_TYPE), which the
+ * workflow waits out itself. Permanent failures are marked non-retryable; a 429 waits longer (its own
  * delay, else 15 s), yet never beyond `maxRetryDelayMs`: the activity's maximum retry interval (1 minute in
  * production; shorter only where a test shortened the workflow's retry policy).
  */
@@ -36,7 +42,7 @@ export function toApplicationFailure(
   const failure = describeFailure(err);
   const { retryable } = classifyFailure(failure);
   return ApplicationFailure.create({
-    type: failure.code,
+    type: err instanceof RealmBusyError ? REALM_BUSY_FAILURE_TYPE : failure.code,
     message: failure.message,
     details: [failure],
     nonRetryable: !retryable,

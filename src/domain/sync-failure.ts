@@ -118,3 +118,10 @@ export function exhaustedStatus(failure: Pick<SyncFailure, 'code'>): {
 export const NON_RETRYABLE_FAILURE_CODES: readonly SyncFailureCode[] = SYNC_FAILURE_CODES.filter(
   (code) => !classifyFailure({ code }).retryable,
 );
+
+/**
+ * The Temporal failure type of "the realm is at its request limit and no permit freed up in time" (details:
+ * a QBO_RATE_LIMITED SyncFailure). Not a fault: the bill-sync workflow waits on a durable timer and calls
+ * again, so queueing behind a busy company uses no retry attempt and holds no worker slot.
+ */
+export const REALM_BUSY_FAILURE_TYPE = 'QBO_REALM_BUSY';

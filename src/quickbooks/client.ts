@@ -59,6 +59,11 @@ export interface QuickBooksClientOptions {
 export interface WriteOptions {
   /** QuickBooks `requestid`: a repeated id replays the first response instead of writing twice. */
   requestId: string;
+  /**
+   * Runs once the realm's rate permit is granted, just before the request goes out: a create announced here
+   * is only announced when it is really sent, not when the realm was too busy to send it.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 export type SparseUpdate = { Id: string; SyncToken: string } & DocumentPayload;
@@ -102,8 +107,8 @@ export class QuickBooksClient {
   ): Promise<Invoice | CreditMemo> {
     const entity = { ...payload, requestId: options.requestId };
     return type === 'Invoice'
-      ? this.call((cb) => this.qbo.createInvoice(entity, cb), InvoiceSchema, true)
-      : this.call((cb) => this.qbo.createCreditMemo(entity, cb), CreditMemoSchema, true);
+      ? this.call((cb) => this.qbo.createInvoice(entity, cb), InvoiceSchema, true, options.beforeSend)
+      : this.call((cb) => this.qbo.createCreditMemo(entity, cb), CreditMemoSchema, true, options.beforeSend);
   }
 
   /** Sparse update: only the fields sent change; a `Line` array replaces every line. */
@@ -202,14 +207,20 @@ export class QuickBooksClient {
     invoke: (cb: Callback) => void,
     schema: S,
     isWrite: boolean,
+    beforeSend?: () => Promise<void>,
   ): Promise<z.infer<S>> {
-    const body = await this.raw(invoke, isWrite);
+    const body = await this.raw(invoke, isWrite, beforeSend);
     return parse(schema, body, schema.description ?? 'response');
   }
 
-  private async raw(invoke: (cb: Callback) => void, isWrite: boolean): Promise<unknown> {
+  private async raw(
+    invoke: (cb: Callback) => void,
+    isWrite: boolean,
+    beforeSend?: () => Promise<void>,
+  ): Promise<unknown> {
     const permit = await this.options.governor?.acquire(this.realmId);
     try {
+      await beforeSend?.();
       return await this.send(invoke, isWrite);
     } finally {
       await permit?.release();

@@ -12,6 +12,8 @@ export interface WorkerOptions {
   /** A prebuilt bundle (production, tests); otherwise the workflows are bundled at start-up. */
   workflowBundle?: WorkflowBundleOption;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Workflows cached between tasks (≈0.4 MB each; the SDK's default grows with the heap). */
+  maxCachedWorkflows?: number;
   /** How long in-flight activities may finish when the worker stops (default 10 s). */
   shutdownGraceTime?: string;
   /** The payload codec (src/temporal/payload-codec.ts): the same as the client's. */
@@ -29,6 +31,7 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+    maxCachedWorkflows: options.maxCachedWorkflows,
     dataConverter: options.dataConverter,
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
   });

@@ -5,8 +5,11 @@ import {
   defineQuery,
   defineSignal,
   allHandlersFinished,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -14,7 +17,11 @@ import type { RetryPolicy } from '@temporalio/common';
 import type { BillSyncActivities } from '../activities';
 import type { SyncTrigger, UpsertResult } from '../activities/bill-sync.contract';
 import type { RunStatus } from '../domain/run-status';
-import { NON_RETRYABLE_FAILURE_CODES, type SyncFailure } from '../domain/sync-failure';
+import {
+  NON_RETRYABLE_FAILURE_CODES,
+  REALM_BUSY_FAILURE_TYPE,
+  type SyncFailure,
+} from '../domain/sync-failure';
 import { AccountIdKey, BillIdKey, IntegrationIdKey, SyncStatusKey } from './search-attributes';
 
 export interface BillSyncInput {
@@ -46,15 +53,28 @@ export interface BillSyncResult {
 export const billChangedSignal = defineSignal<[BillChanged]>('billChanged');
 export const syncStatusQuery = defineQuery<RunStatus | 'RUNNING'>('syncStatus');
 
+/**
+ * Version gate (Temporal patching). Workflows started before it replay the way they ran: every step a
+ * regular activity, a busy realm retried by the server within the QuickBooks attempts. From it on: the
+ * database steps are local activities (no server round trip each) and a busy realm is waited out on a
+ * durable timer, and the QuickBooks steps heartbeat so a dead worker's call is retried within seconds.
+ */
+const LOCAL_DB_STEPS_PATCH = 'local-db-steps-and-realm-queue';
+
 // Database work: quick, retried patiently.
-const db = proxyActivities<BillSyncActivities>({
+const DB_RETRY: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 20,
+};
+const dbActivities = proxyActivities<BillSyncActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 20,
-  },
+  retry: DB_RETRY,
+});
+const localDbActivities = proxyLocalActivities<BillSyncActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: DB_RETRY,
 });
 
 // QuickBooks calls: bounded attempts so a failing sync ends, counts and can be replayed.
@@ -66,11 +86,61 @@ const QUICKBOOKS_RETRY: RetryPolicy = {
   nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_CODES],
 };
 
-function quickBooksActivities(retry: BillSyncInput['quickBooksRetry']) {
-  return proxyActivities<BillSyncActivities>({
-    startToCloseTimeout: '2 minutes',
-    retry: { ...QUICKBOOKS_RETRY, ...retry },
-  });
+function quickBooksActivities(retry: BillSyncInput['quickBooksRetry'], realmQueue: boolean) {
+  const policy = { ...QUICKBOOKS_RETRY, ...retry };
+  return realmQueue
+    ? proxyActivities<BillSyncActivities>({
+        startToCloseTimeout: '2 minutes',
+        // The activities heartbeat every few seconds while they run: a killed worker is noticed in 30 s.
+        heartbeatTimeout: '30 seconds',
+        retry: {
+          ...policy,
+          nonRetryableErrorTypes: [...(policy.nonRetryableErrorTypes ?? []), REALM_BUSY_FAILURE_TYPE],
+        },
+      })
+    : proxyActivities<BillSyncActivities>({ startToCloseTimeout: '2 minutes', retry: policy });
+}
+
+/** How long one bill may queue behind a busy QuickBooks company before its run fails (RATE_LIMITED). */
+const REALM_QUEUE_LIMIT_MS = 6 * 60 * 60 * 1000;
+const REALM_WAIT_MAX_MS = 30_000;
+
+type Steps = {
+  db: BillSyncActivities;
+  quickBooks: BillSyncActivities;
+  /** Runs a QuickBooks step; while the realm is at its limit, waits on a timer and runs it again. */
+  governed: <T>(step: () => Promise<T>) => Promise<T>;
+};
+
+function stepsFor(input: BillSyncInput): Steps {
+  const v2 = patched(LOCAL_DB_STEPS_PATCH);
+  return {
+    db: v2 ? localDbActivities : dbActivities,
+    quickBooks: quickBooksActivities(input.quickBooksRetry, v2),
+    governed: v2 ? waitingOutBusyRealm : (step) => step(),
+  };
+}
+
+async function waitingOutBusyRealm<T>(step: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  for (let waits = 0; ; waits++) {
+    try {
+      return await step();
+    } catch (err) {
+      const retryAfterMs = realmBusyRetryAfter(err);
+      if (retryAfterMs === undefined || Date.now() - started >= REALM_QUEUE_LIMIT_MS) throw err;
+      // Backoff with jitter so a queue of thousands does not poll the realm in lockstep.
+      const backoff = Math.min(1000 * 2 ** waits, REALM_WAIT_MAX_MS) * (0.5 + Math.random());
+      await sleep(Math.max(retryAfterMs, backoff));
+    }
+  }
+}
+
+function realmBusyRetryAfter(err: unknown): number | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  if (!(cause instanceof ApplicationFailure) || cause.type !== REALM_BUSY_FAILURE_TYPE) return undefined;
+  const detail = cause.details?.[0] as SyncFailure | undefined;
+  return detail?.retryAfterMs ?? 1000;
 }
 
 /**
@@ -97,14 +167,14 @@ export async function billSync(input: BillSyncInput): Promise<BillSyncResult> {
     ...(input.accountId ? [{ key: AccountIdKey, value: input.accountId }] : []),
   ]);
 
-  const quickBooks = quickBooksActivities(input.quickBooksRetry);
+  const steps = stepsFor(input);
   let last: BillSyncResult | undefined;
   let passes = 0;
   while (pending) {
     const change: BillChanged = pending;
     pending = undefined;
     passes += 1;
-    const pass = await syncOnce(input, change, quickBooks);
+    const pass = await syncOnce(input, change, steps);
     current = pass.status;
     last = { ...pass, passes };
     upsertSearchAttributes([{ key: SyncStatusKey, value: pass.status }]);
@@ -117,7 +187,7 @@ export async function billSync(input: BillSyncInput): Promise<BillSyncResult> {
 async function syncOnce(
   input: BillSyncInput,
   change: BillChanged,
-  quickBooks: ReturnType<typeof quickBooksActivities>,
+  { db, quickBooks, governed }: Steps,
 ): Promise<Omit<BillSyncResult, 'passes'>> {
   const info = workflowInfo();
   const { runId } = await db.startRun({
@@ -133,19 +203,20 @@ async function syncOnce(
     if (eligibility.accountId && !input.accountId) {
       upsertSearchAttributes([{ key: AccountIdKey, value: eligibility.accountId }]);
     }
-    if (!eligibility.proceed) return await finish(runId, eligibility.status, eligibility.reason);
+    if (!eligibility.proceed) return await finish(db, runId, eligibility.status, eligibility.reason);
 
-    const customer = await quickBooks.resolveCustomer({ runId });
+    const customer = await governed(() => quickBooks.resolveCustomer({ runId }));
     const built = await db.buildDocument({
       runId,
       customerId: customer.customerId,
       currency: customer.currency,
     });
-    if (!built.proceed) return await finish(runId, built.status, built.reason);
+    if (!built.proceed) return await finish(db, runId, built.status, built.reason);
 
-    const result = await quickBooks.upsertDocument({ runId });
+    const result = await governed(() => quickBooks.upsertDocument({ runId }));
     const status: RunStatus = result.outcome === 'unchanged' ? 'SKIPPED' : 'COMPLETE';
     return await finish(
+      db,
       runId,
       status,
       result.outcome === 'unchanged' ? 'unchanged since the last sync' : undefined,
@@ -155,7 +226,8 @@ async function syncOnce(
     const failure = syncFailureOf(err);
     const recorded = await db.recordFailure({ runId, failure, exhausted: isExhausted(err) });
     if (recorded.disablementId) {
-      await db.notifyIntegrationDisabled({
+      // A regular activity even from the version gate on: an e-mail may wait minutes for SMTP.
+      await dbActivities.notifyIntegrationDisabled({
         integrationId: input.integrationId,
         disablementId: recorded.disablementId,
       });
@@ -165,6 +237,7 @@ async function syncOnce(
 }
 
 async function finish(
+  db: BillSyncActivities,
   runId: string,
   status: RunStatus,
   message?: string,
@@ -185,7 +258,9 @@ function syncFailureOf(err: unknown): SyncFailure {
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
+/** Retries (or the realm queue) ran out, as opposed to a permanent failure. */
 function isExhausted(err: unknown): boolean {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
+  if (cause instanceof ApplicationFailure && cause.type === REALM_BUSY_FAILURE_TYPE) return true;
   return !(cause instanceof ApplicationFailure && cause.nonRetryable);
 }

@@ -21,7 +21,7 @@ import { createLogger, type Logger } from '../../src/platform/logger';
 import { createSmtpMailer } from '../../src/platform/mailer';
 import { createSecretBox, type SecretBox } from '../../src/platform/secret-box';
 import { QuickBooksConnector, type QuickBooksConnectorOptions } from '../../src/quickbooks/connector';
-import { PgRateGovernor } from '../../src/quickbooks/rate-governor';
+import { PgRateGovernor, type GovernorOptions } from '../../src/quickbooks/rate-governor';
 import type { QuickBooksEndpoints } from '../../src/quickbooks/endpoints';
 import { createDataConverter } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/temporal/worker';
@@ -102,6 +102,8 @@ export interface SyncHarnessOptions {
   connector?: Partial<
     Pick<QuickBooksConnectorOptions, 'refreshSkewMs' | 'expiryWarningDays' | 'lockTimeoutMs' | 'now'>
   >;
+  /** The per-realm rate governor's limits in every worker (default: QuickBooks'). */
+  governor?: GovernorOptions;
 }
 
 export async function startSyncHarness(options: SyncHarnessOptions = {}): Promise<SyncHarness> {
@@ -174,7 +176,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
           db,
           secretBox,
           endpoints,
-          governor: new PgRateGovernor(db),
+          governor: new PgRateGovernor(db, options.governor),
           ...connectorOptions,
         }),
         endpoints,

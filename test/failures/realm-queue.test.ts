@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { storeBill } from '../../src/db/repositories/bills.repository';
+import { billSyncWorkflowId } from '../../src/domain/ids';
+import { billSync } from '../../src/workflows/bill-sync.workflow';
+import { sampleBill } from '../support/bills';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
+import { getIntegrationApi, invoicesOfBill, newAccount, scopedIntegration, watchStatuses } from './helpers';
+
+/**
+ * A month-end burst on one QuickBooks company: the governor admits 2 requests per second and gives up
+ * after 600 ms, so most bills of the burst meet a busy realm, several times. Waiting is not failing: the workflow waits on
+ * a timer, no QuickBooks attempt is used (the retry policy here allows only 2), and nothing is announced to
+ * QuickBooks that was not sent.
+ */
+describe('failures: a busy QuickBooks company queues bills instead of failing them', function () {
+  this.timeout(120_000);
+  let h: SyncHarness;
+
+  before(async () => {
+    h = await startSyncHarness({
+      governor: { requestsPerMinute: 120, burst: 2, concurrency: 2, maxWaitMs: 600 },
+    });
+  });
+  after(async () => h?.stop());
+
+  it('brings a burst of bills to COMPLETE through RATE_LIMIT_RETRY, using no retry attempt while waiting', async () => {
+    const account = await newAccount(h);
+    const { id: integrationId, realmId } = await scopedIntegration(h, [account.id]);
+    // The account's first bill maps the customer; the burst after it costs one create per bill.
+    const first = sampleBill({ accountId: account.id, id: `${account.id}-first` });
+    await h.sendWebhook(h.billEvent(first));
+    assert.equal((await h.waitForSync(integrationId, first.id)).status, 'COMPLETE');
+
+    const bills = Array.from({ length: 10 }, (_, i) =>
+      sampleBill({ accountId: account.id, id: `${account.id}-burst-${i}` }),
+    );
+    for (const bill of bills) await storeBill(h.database.db, bill);
+    h.emulator.control.resetCounters();
+    const handles = await Promise.all(
+      bills.map((bill) =>
+        h.temporal.workflow.start(billSync, {
+          workflowId: billSyncWorkflowId(integrationId, bill.id),
+          taskQueue: h.taskQueue,
+          args: [
+            {
+              integrationId,
+              billId: bill.id,
+              accountId: bill.accountId,
+              trigger: 'manual',
+              quickBooksRetry: { maximumAttempts: 2, initialInterval: 100, maximumInterval: 200 },
+            },
+          ],
+        }),
+      ),
+    );
+    const [results, statuses] = await Promise.all([
+      Promise.all(handles.map((handle) => handle.result())),
+      Promise.all(bills.map((bill, i) => watchStatuses(h, integrationId, bill.id, handles[i]!.result()))),
+    ]);
+
+    assert.deepEqual(
+      results.map((r) => r.status),
+      bills.map(() => 'COMPLETE'),
+    );
+    const waited = statuses.filter((seen) => seen.includes('RATE_LIMIT_RETRY')).length;
+    assert.ok(waited >= bills.length / 2, statuses.map((seen) => seen.join(' → ')).join('\n'));
+    for (const bill of bills) assert.equal(invoicesOfBill(h, realmId, bill.id).length, 1, bill.id);
+
+    // One QuickBooks request per bill: no 429, and no marker query for a create that never went out.
+    const counters = h.emulator.control.counters();
+    assert.equal(counters.throttled, 0);
+    assert.equal(counters.api, bills.length, JSON.stringify(counters.byOperation));
+    assert.equal(counters.byOperation['POST invoice create'], bills.length);
+    assert.equal((await getIntegrationApi(h, integrationId)).consecutiveFailures, 0);
+
+    // The queueing is durable timers in the workflows, and no activity went past its 2 attempts.
+    let timers = 0;
+    for (const handle of handles) {
+      const { events } = await handle.fetchHistory();
+      timers += events!.filter((e) => e.timerStartedEventAttributes).length;
+      for (const e of events!) {
+        const attempt = e.activityTaskStartedEventAttributes?.attempt;
+        if (attempt !== undefined && attempt !== null) assert.ok(attempt <= 2, `attempt ${attempt}`);
+      }
+    }
+    assert.ok(timers >= bills.length, `${timers} timers for ${bills.length} bills`);
+  });
+});
