@@ -36,7 +36,13 @@ export function createDisabledNotifier(deps: {
           logger.warn({ integrationId, userId }, 'notification user unknown; no e-mail sent');
           continue;
         }
-        if (!(await claimNotification(db, disablementId, userId, user.data.email))) continue; // already sent
+        const claim = await claimNotification(db, disablementId, userId, user.data.email);
+        if (claim === 'sent') continue;
+        if (claim === 'in-progress') {
+          // Another attempt is sending it, or died doing so: look again on the next retry.
+          failures.push(`${userId}: a send is in progress`);
+          continue;
+        }
         if (!mailer) {
           logger.warn({ integrationId, userId }, 'SMTP_URL is not set; the disablement e-mail was not sent');
           await settleNotification(db, disablementId, userId, { sent: false, error: 'SMTP_URL is not set' });

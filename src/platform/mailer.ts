@@ -13,7 +13,13 @@ export interface Mailer {
 
 /** Sends mail over SMTP (nodemailer). Without SMTP_URL, messages are only logged by the caller. */
 export function createSmtpMailer(smtpUrl: string, from: string): Mailer {
-  const transport = nodemailer.createTransport(smtpUrl);
+  // Bounded, so a send cannot outlive NOTIFICATION_CLAIM_STALE_MS (a claim older than that is retaken).
+  const transport = nodemailer.createTransport({
+    url: smtpUrl, // its query parameters override the timeouts below
+    connectionTimeout: 15_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 30_000,
+  });
   return {
     async send(message) {
       const info = await transport.sendMail({

@@ -11,7 +11,7 @@ export interface RateGovernor {
   acquire(realmId: string): Promise<Permit>;
 }
 
-/** No permit within the wait: the caller should give its worker slot back and try again later. */
+/** No permit within the wait: the caller should give its worker slot back and come back after `retryAfterMs`. */
 export class RealmBusyError extends Error {
   constructor(
     readonly realmId: string,
@@ -36,6 +36,8 @@ export interface GovernorOptions {
   /** How long acquire() waits before giving up with RealmBusyError. */
   maxWaitMs?: number;
 }
+
+const MIN_RETRY_AFTER_MS = 250;
 
 const DEFAULTS = { requestsPerMinute: 490, burst: 10, concurrency: 10, leaseMs: 150_000, maxWaitMs: 5_000 };
 
@@ -87,9 +89,24 @@ export class PgRateGovernor implements RateGovernor {
       const r = await attempt();
       if ('ok' in r) return r.ok;
       const left = deadline - Date.now();
-      if (left <= 0) throw new RealmBusyError(realmId, Math.max(r.waitMs, 1000));
+      if (left <= 0) throw new RealmBusyError(realmId, await this.turnInQueue(realmId));
       await sleep(Math.min(r.waitMs, left, 250) * (0.75 + Math.random() * 0.5));
     }
+  }
+
+  /**
+   * When to come back: the realm's next free moment, which this caller then holds. Turns are spaced at the
+   * realm's rate, so a backlog of callers comes back one after another instead of all at once.
+   */
+  private async turnInQueue(realmId: string): Promise<number> {
+    const spacingMs = 60_000 / this.o.requestsPerMinute;
+    const { rows } = await this.db.query<{ wait_ms: number }>(
+      `UPDATE qbo_rate_buckets SET queue_until = GREATEST(queue_until, clock_timestamp()) + $2::float8 * interval '1 millisecond'
+       WHERE realm_id = $1
+       RETURNING EXTRACT(EPOCH FROM (queue_until - clock_timestamp())) * 1000 AS wait_ms`,
+      [realmId, spacingMs],
+    );
+    return Math.max(MIN_RETRY_AFTER_MS, Math.ceil(Number(rows[0]?.wait_ms ?? spacingMs)));
   }
 
   private async ensureRealm(realmId: string): Promise<void> {

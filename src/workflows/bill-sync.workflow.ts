@@ -5,6 +5,7 @@ import {
   defineQuery,
   defineSignal,
   allHandlersFinished,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -15,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { BillSyncActivities } from '../activities';
-import type { SyncTrigger, UpsertResult } from '../activities/bill-sync.contract';
+import type { NotifyDisabledInput, SyncTrigger, UpsertResult } from '../activities/bill-sync.contract';
 import type { RunStatus } from '../domain/run-status';
 import {
   NON_RETRYABLE_FAILURE_CODES,
@@ -56,8 +57,9 @@ export const syncStatusQuery = defineQuery<RunStatus | 'RUNNING'>('syncStatus');
 /**
  * Version gate (Temporal patching). Workflows started before it replay the way they ran: every step a
  * regular activity, a busy realm retried by the server within the QuickBooks attempts. From it on: the
- * database steps are local activities (no server round trip each) and a busy realm is waited out on a
- * durable timer, and the QuickBooks steps heartbeat so a dead worker's call is retried within seconds.
+ * database steps are local activities (no server round trip each), a busy realm is waited out on a durable
+ * timer, the QuickBooks steps heartbeat so a dead worker's call is retried within seconds, and an e-mail
+ * that cannot be sent does not fail the workflow.
  */
 const LOCAL_DB_STEPS_PATCH = 'local-db-steps-and-realm-queue';
 
@@ -103,13 +105,15 @@ function quickBooksActivities(retry: BillSyncInput['quickBooksRetry'], realmQueu
 
 /** How long one bill may queue behind a busy QuickBooks company before its run fails (RATE_LIMITED). */
 const REALM_QUEUE_LIMIT_MS = 6 * 60 * 60 * 1000;
-const REALM_WAIT_MAX_MS = 30_000;
+const REALM_WAIT_MAX_MS = 5 * 60_000;
 
 type Steps = {
   db: BillSyncActivities;
   quickBooks: BillSyncActivities;
   /** Runs a QuickBooks step; while the realm is at its limit, waits on a timer and runs it again. */
   governed: <T>(step: () => Promise<T>) => Promise<T>;
+  /** E-mails the notification users about a disablement (a regular activity: SMTP may be down a while). */
+  notifyDisabled: (input: NotifyDisabledInput) => Promise<void>;
 };
 
 function stepsFor(input: BillSyncInput): Steps {
@@ -118,20 +122,35 @@ function stepsFor(input: BillSyncInput): Steps {
     db: v2 ? localDbActivities : dbActivities,
     quickBooks: quickBooksActivities(input.quickBooksRetry, v2),
     governed: v2 ? waitingOutBusyRealm : (step) => step(),
+    notifyDisabled: v2 ? notifyDisabledOrLog : dbActivities.notifyIntegrationDisabled,
   };
+}
+
+/**
+ * The run, the event and the disablement are recorded before the e-mail: if SMTP stays down through every
+ * retry, the sync still ends (the undelivered e-mails are in disablement_notifications with their error).
+ */
+async function notifyDisabledOrLog(input: NotifyDisabledInput): Promise<void> {
+  try {
+    await dbActivities.notifyIntegrationDisabled(input);
+  } catch (err) {
+    log.error('the disablement e-mail could not be sent', {
+      ...input,
+      error: err instanceof Error ? err.message : String(err),
+    });
+  }
 }
 
 async function waitingOutBusyRealm<T>(step: () => Promise<T>): Promise<T> {
   const started = Date.now();
-  for (let waits = 0; ; waits++) {
+  for (;;) {
     try {
       return await step();
     } catch (err) {
       const retryAfterMs = realmBusyRetryAfter(err);
       if (retryAfterMs === undefined || Date.now() - started >= REALM_QUEUE_LIMIT_MS) throw err;
-      // Backoff with jitter so a queue of thousands does not poll the realm in lockstep.
-      const backoff = Math.min(1000 * 2 ** waits, REALM_WAIT_MAX_MS) * (0.5 + Math.random());
-      await sleep(Math.max(retryAfterMs, backoff));
+      // The governor hands out turns spaced at the realm's rate: sleep until ours (a little jitter).
+      await sleep(Math.min(retryAfterMs, REALM_WAIT_MAX_MS) * (1 + 0.1 * Math.random()));
     }
   }
 }
@@ -187,7 +206,7 @@ export async function billSync(input: BillSyncInput): Promise<BillSyncResult> {
 async function syncOnce(
   input: BillSyncInput,
   change: BillChanged,
-  { db, quickBooks, governed }: Steps,
+  { db, quickBooks, governed, notifyDisabled }: Steps,
 ): Promise<Omit<BillSyncResult, 'passes'>> {
   const info = workflowInfo();
   const { runId } = await db.startRun({
@@ -226,11 +245,7 @@ async function syncOnce(
     const failure = syncFailureOf(err);
     const recorded = await db.recordFailure({ runId, failure, exhausted: isExhausted(err) });
     if (recorded.disablementId) {
-      // A regular activity even from the version gate on: an e-mail may wait minutes for SMTP.
-      await dbActivities.notifyIntegrationDisabled({
-        integrationId: input.integrationId,
-        disablementId: recorded.disablementId,
-      });
+      await notifyDisabled({ integrationId: input.integrationId, disablementId: recorded.disablementId });
     }
     return { runId, status: recorded.status };
   }

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createBillSyncActivities } from '../../src/activities/bill-sync.activities';
 import { createDisabledNotifier } from '../../src/activities/disabled-notifier';
-import { listIntegrationEvents } from '../../src/db/repositories/integration-events.repository';
+import {
+  claimNotification,
+  listIntegrationEvents,
+  NOTIFICATION_CLAIM_STALE_MS,
+} from '../../src/db/repositories/integration-events.repository';
 import { createRun } from '../../src/db/repositories/runs.repository';
 import { createLogger } from '../../src/platform/logger';
 import { createSmtpMailer } from '../../src/platform/mailer';
@@ -160,11 +164,14 @@ describe('failures: recordFailure and the disablement e-mail, exactly once', fun
     assert.equal(received().length, 0);
 
     const working = notifierWith(smtp.url);
-    await Promise.all([
+    // Concurrent attempts: one sends each e-mail; one that finds a send in progress fails, to look again later.
+    const settled = await Promise.allSettled([
       working.notifier.notify(integrationId, disablementId),
       working.notifier.notify(integrationId, disablementId),
       working.notifier.notify(integrationId, disablementId),
     ]);
+    for (const s of settled)
+      if (s.status === 'rejected') assert.match(String(s.reason), /a send is in progress/);
     await working.notifier.notify(integrationId, disablementId);
     working.mailer.close();
     assert.deepEqual(
@@ -181,5 +188,33 @@ describe('failures: recordFailure and the disablement e-mail, exactly once', fun
       rows.map((r) => r.state),
       ['sent', 'sent'],
     );
+  });
+
+  it('sends an e-mail whose claim a dead worker left behind once the claim is stale, and not before', async () => {
+    const { integrationId, runIds, users, name } = await setUp(1, 1);
+    const { disablementId } = await activities().recordFailure({
+      runId: runIds[0]!,
+      failure,
+      exhausted: false,
+    });
+    assert.ok(disablementId);
+    // A worker claimed the first user's e-mail and died before sending it.
+    assert.equal(await claimNotification(ctx.t.db, disablementId, users[0]!.id, users[0]!.email), 'claimed');
+    const subject = `QuickBooks integration "${name}" was disabled`;
+    const received = () => smtp.messages.filter((m) => decodeHeader(m.subject) === subject).map((m) => m.to);
+
+    const working = notifierWith(smtp.url);
+    await assert.rejects(working.notifier.notify(integrationId, disablementId), /a send is in progress/);
+    assert.deepEqual(received(), [[users[1]!.email]], 'the fresh claim is left alone');
+
+    await ctx.t.db.query(
+      `UPDATE disablement_notifications SET updated_at = now() - $2::int * interval '1 millisecond'
+       WHERE disablement_id = $1 AND state = 'sending'`,
+      [disablementId, NOTIFICATION_CLAIM_STALE_MS + 1000],
+    );
+    await working.notifier.notify(integrationId, disablementId);
+    await working.notifier.notify(integrationId, disablementId);
+    working.mailer.close();
+    assert.deepEqual(received(), [[users[1]!.email], [users[0]!.email]]);
   });
 });

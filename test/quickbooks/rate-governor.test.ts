@@ -63,10 +63,29 @@ describe('QuickBooks rate governor (PostgreSQL, shared by all workers)', functio
     await other.release();
     await assert.rejects(
       g.acquire('realm-busy'),
-      (err: unknown) => err instanceof RealmBusyError && err.retryAfterMs >= 1000,
+      (err: unknown) => err instanceof RealmBusyError && err.retryAfterMs >= 250,
     );
     await Promise.all(held.map((p) => p.release()));
     await (await g.acquire('realm-busy')).release();
+  });
+
+  it('hands callers that gave up turns spaced at the realm rate, so a backlog comes back in order', async () => {
+    // 60 per minute: one turn per second. The bucket is emptied first, so every caller gives up.
+    const g = new PgRateGovernor(t.db, { requestsPerMinute: 60, burst: 1, maxWaitMs: 50 });
+    await (await g.acquire('realm-q')).release();
+    const waits: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const err = await g.acquire('realm-q').then(
+        () => assert.fail('the bucket should be empty'),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof RealmBusyError);
+      waits.push(err.retryAfterMs);
+    }
+    for (const [i, wait] of waits.entries()) {
+      // The i-th caller's turn is about i + 1 seconds away (less the time the calls themselves took).
+      assert.ok(wait > (i + 1) * 1000 - 600 && wait <= (i + 1) * 1000, `turn ${i}: ${waits.join(', ')} ms`);
+    }
   });
 
   it('frees the slots of a crashed process when their lease runs out', async () => {

@@ -152,23 +152,34 @@ export async function getDisablement(
   );
 }
 
+/** A claim this old whose send never settled belonged to a worker that died mid-send: take it again. */
+export const NOTIFICATION_CLAIM_STALE_MS = 5 * 60_000;
+
 /**
- * Claims the e-mail of one user for one disablement. True only for the first claim, so a retried
- * activity or a second worker never sends it twice.
+ * Claims the e-mail of one user for one disablement: `claimed` for the first claim (or after a failed or
+ * abandoned send), so a retried activity or a second worker never sends it twice; `sent` once it went out;
+ * `in-progress` while another attempt holds a fresh claim.
  */
 export async function claimNotification(
   db: Queryable,
   disablementId: string,
   userId: string,
   email: string,
-): Promise<boolean> {
+): Promise<'claimed' | 'sent' | 'in-progress'> {
   const { rowCount } = await db.query(
     `INSERT INTO disablement_notifications (disablement_id, user_id, email, state) VALUES ($1, $2, $3, 'sending')
      ON CONFLICT (disablement_id, user_id) DO UPDATE SET state = 'sending', updated_at = now()
-       WHERE disablement_notifications.state = 'failed'`,
-    [disablementId, userId, email],
+       WHERE disablement_notifications.state = 'failed'
+          OR (disablement_notifications.state = 'sending'
+              AND disablement_notifications.updated_at < now() - $4::int * interval '1 millisecond')`,
+    [disablementId, userId, email, NOTIFICATION_CLAIM_STALE_MS],
   );
-  return rowCount === 1;
+  if (rowCount === 1) return 'claimed';
+  const { rows } = await db.query<{ state: string }>(
+    `SELECT state FROM disablement_notifications WHERE disablement_id = $1 AND user_id = $2`,
+    [disablementId, userId],
+  );
+  return rows[0]?.state === 'sent' ? 'sent' : 'in-progress';
 }
 
 export async function settleNotification(
