@@ -65,6 +65,7 @@ interface Options {
   inflight: number;
   inflightSeconds: number;
   workerHeapMb: number | undefined;
+  workerCache: number | undefined;
   skip: Set<string>;
   runtime: 'tsx' | 'compiled';
   timeoutS: number;
@@ -91,6 +92,7 @@ function parseOptions(): Options {
       inflight: { type: 'string' },
       'inflight-seconds': { type: 'string' },
       'worker-heap-mb': { type: 'string' },
+      'worker-cache': { type: 'string' },
       skip: { type: 'string', default: '' },
       runtime: { type: 'string', default: 'tsx' },
       'timeout-s': { type: 'string' },
@@ -114,6 +116,7 @@ function parseOptions(): Options {
   --inflight 1000 [300]        bills acknowledged before a fresh worker starts on them
   --inflight-seconds 150 [60]  how long the worker's memory is watched in that phase
   --worker-heap-mb N           NODE_OPTIONS=--max-old-space-size=N for the workers (bounds Temporal's workflow cache)
+  --worker-cache N             WORKER_MAX_CACHED_WORKFLOWS for the workers (default: the product's, 250)
   --skip baseline,governor,limits,inflight
   --runtime tsx|compiled       src/main.ts through tsx (default), or the tsc build as in the image
   --timeout-s 900              bound on each phase
@@ -159,6 +162,10 @@ function parseOptions(): Options {
       values['worker-heap-mb'] === undefined
         ? undefined
         : int('worker-heap-mb', values['worker-heap-mb'], 0, 0, 64),
+    workerCache:
+      values['worker-cache'] === undefined
+        ? undefined
+        : int('worker-cache', values['worker-cache'], 0, 0, 40),
     skip,
     runtime,
     timeoutS: int('timeout-s', values['timeout-s'], 900),
@@ -185,6 +192,7 @@ async function main(): Promise<number> {
         : undefined;
     const workerEnv: Record<string, string> = { WORKER_MAX_CONCURRENT_ACTIVITIES: String(o.concurrency) };
     if (o.workerHeapMb) workerEnv.NODE_OPTIONS = `--max-old-space-size=${o.workerHeapMb}`;
+    if (o.workerCache) workerEnv.WORKER_MAX_CACHED_WORKFLOWS = String(o.workerCache);
     stack = await startStack({
       workDir,
       workers: 1,

@@ -3,6 +3,7 @@ import { Context } from '@temporalio/activity';
 import type { Db } from '../db/pool';
 import { inTransaction } from '../db/pool';
 import { getBill } from '../db/repositories/bills.repository';
+import { findCredential } from '../db/repositories/credentials';
 import {
   findIntegration,
   disableIntegration,
@@ -49,7 +50,7 @@ import type {
 import { buildDocumentForRun } from './document-build';
 import { upsertBillDocument } from './document-upsert';
 import { describeFailure, toApplicationFailure } from './failure-edge';
-import { resolveQuickBooksCustomer } from './customer-resolution';
+import { findKnownCustomer, resolveQuickBooksCustomer } from './customer-resolution';
 import type { DisabledNotifier } from './disabled-notifier';
 import { SyncFailureError } from './sync-failure-error';
 
@@ -158,6 +159,23 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
           accountId: bill.accountId,
         };
       return { proceed: true, accountId: bill.accountId, billVersion: stored.version };
+    }),
+
+    findKnownCustomer: guarded(async ({ runId }: RunRef): Promise<ResolvedCustomer | null> => {
+      const { integration, bill } = await load(runId);
+      const credential = integration.credentialId
+        ? await findCredential(db, integration.credentialId)
+        : undefined;
+      if (!credential?.realmId) return null;
+      const account = await accountOfBill(db, bill);
+      const known = await findKnownCustomer({
+        db,
+        realmId: credential.realmId,
+        integration,
+        account,
+        caches,
+      });
+      return known ?? null;
     }),
 
     resolveCustomer: heartbeating(

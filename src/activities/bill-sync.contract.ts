@@ -93,6 +93,8 @@ export interface NotifyDisabledInput {
 export interface BillSyncActivities {
   startRun(input: StartRunInput): Promise<RunRef>;
   checkEligibility(input: RunRef): Promise<Eligibility>;
+  /** The customer when no QuickBooks call is needed to know it (mapped, currency cached); else null. */
+  findKnownCustomer(input: RunRef): Promise<ResolvedCustomer | null>;
   resolveCustomer(input: RunRef): Promise<ResolvedCustomer>;
   buildDocument(input: BuildInput): Promise<BuildSummary>;
   upsertDocument(input: RunRef): Promise<UpsertResult>;

@@ -31,16 +31,7 @@ export async function resolveQuickBooksCustomer(ctx: {
   readOnly?: boolean;
 }): Promise<ResolvedCustomer> {
   const { db, client, integration, account, bill } = ctx;
-  const candidates = await findMappingCandidates(db, {
-    m3terEntity: 'Account',
-    m3terId: account.id,
-    externalSystem: integration.destination,
-  });
-  const mapped = resolveMapping(candidates, {
-    integrationId: integration.id,
-    destination: integration.destination,
-    enforceExternalMappingsForConfig: integration.enforceExternalMappingsForConfig,
-  });
+  const mapped = await mappedCustomer(db, integration, account);
   const currencyPrefs = await preferences(ctx);
   if (mapped) {
     return {
@@ -113,13 +104,56 @@ export async function resolveQuickBooksCustomer(ctx: {
   };
 }
 
+/**
+ * The customer when it is known without asking QuickBooks: a recorded Account → Customer mapping and the
+ * company's currency settings (and, with multicurrency, the customer's currency) in this worker's cache.
+ * Undefined when resolving it needs a QuickBooks call. The steady state of every account after its first bill.
+ */
+export async function findKnownCustomer(ctx: {
+  db: Db;
+  realmId: string;
+  integration: Integration;
+  account: Account;
+  caches: RealmCaches;
+}): Promise<ResolvedCustomer | undefined> {
+  const { db, integration, account } = ctx;
+  const prefs = cached(ctx.caches.preferences, ctx.realmId);
+  if (!prefs) return undefined;
+  const mapped = await mappedCustomer(db, integration, account);
+  if (!mapped) return undefined;
+  if (!prefs.multiCurrencyEnabled)
+    return { customerId: mapped.externalId, via: 'mapping', currency: { ...prefs, customerCurrency: null } };
+  const customerCurrency = cached(ctx.caches.customerCurrency, `${ctx.realmId}/${mapped.externalId}`);
+  if (customerCurrency === undefined) return undefined;
+  return { customerId: mapped.externalId, via: 'mapping', currency: { ...prefs, customerCurrency } };
+}
+
+/** The Account → Customer mapping that applies to this integration (spec §5.1), if any. */
+async function mappedCustomer(db: Db, integration: Integration, account: Account) {
+  const candidates = await findMappingCandidates(db, {
+    m3terEntity: 'Account',
+    m3terId: account.id,
+    externalSystem: integration.destination,
+  });
+  return resolveMapping(candidates, {
+    integrationId: integration.id,
+    destination: integration.destination,
+    enforceExternalMappingsForConfig: integration.enforceExternalMappingsForConfig,
+  });
+}
+
+function cached<T>(cache: Map<string, { value: T; expires: number }>, key: string): T | undefined {
+  const hit = cache.get(key);
+  return hit && hit.expires > Date.now() ? hit.value : undefined;
+}
+
 async function preferences(ctx: {
   client: QuickBooksClient;
   caches: RealmCaches;
 }): Promise<{ multiCurrencyEnabled: boolean; homeCurrency: string }> {
   const key = ctx.client.realmId;
-  const hit = ctx.caches.preferences.get(key);
-  if (hit && hit.expires > Date.now()) return hit.value;
+  const hit = cached(ctx.caches.preferences, key);
+  if (hit) return hit;
   const prefs = await ctx.client.getPreferences();
   const value = {
     multiCurrencyEnabled: prefs.CurrencyPrefs?.MultiCurrencyEnabled === true,
@@ -136,8 +170,8 @@ async function currencyFacts(
 ): Promise<CurrencyFacts> {
   if (!prefs.multiCurrencyEnabled) return { ...prefs, customerCurrency: null };
   const key = `${ctx.client.realmId}/${customerId}`;
-  const hit = ctx.caches.customerCurrency.get(key);
-  if (hit && hit.expires > Date.now()) return { ...prefs, customerCurrency: hit.value };
+  const hit = cached(ctx.caches.customerCurrency, key);
+  if (hit !== undefined) return { ...prefs, customerCurrency: hit };
   const customer = await ctx.client.getCustomer(customerId);
   const value = customer.CurrencyRef?.value ?? prefs.homeCurrency;
   ctx.caches.customerCurrency.set(key, { value, expires: Date.now() + CACHE_MS });

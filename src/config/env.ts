@@ -79,7 +79,7 @@ export const envSchema = z.object({
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(50),
   // Workflows kept in memory between tasks; the others are replayed from history when they next run.
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(40).default(250),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(40).default(100),
 });
 
 export type Env = z.infer<typeof envSchema>;

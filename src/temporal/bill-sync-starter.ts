@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { billSyncWorkflowId } from '../domain/ids';
 import { billChangedSignal, billSync, type BillSyncInput } from '../workflows/bill-sync.workflow';
-import { AccountIdKey, BillIdKey, IntegrationIdKey } from '../workflows/search-attributes';
+import { AccountIdKey, BillIdKey, IntegrationIdKey, SyncStatusKey } from '../workflows/search-attributes';
 
 export interface BillSyncRequest extends BillSyncInput {
   accountId: string;
@@ -33,6 +33,7 @@ export async function requestBillSync(
       { key: IntegrationIdKey, value: request.integrationId },
       { key: BillIdKey, value: request.billId },
       { key: AccountIdKey, value: request.accountId },
+      { key: SyncStatusKey, value: 'STARTED' },
     ],
   });
   return { workflowId, runId: handle.signaledRunId };

@@ -64,7 +64,15 @@ export interface DevServer {
 /** Starts `temporal server start-dev` on loopback with the product's search attributes registered. */
 export async function startTemporalDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const { source, ...executable } = resolveTemporalCli(options.cliPath);
-  const extraArgs = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'];
+  const extraArgs = [
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=OFF',
+    // A worker that schedules an activity may take it in the same round trip (no matching hop).
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
+  ];
   if (options.codecEndpoint) extraArgs.push('--ui-codec-endpoint', options.codecEndpoint);
   const env = await TestWorkflowEnvironment.createLocal({
     server: {

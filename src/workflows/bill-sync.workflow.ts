@@ -16,7 +16,13 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { BillSyncActivities } from '../activities';
-import type { NotifyDisabledInput, SyncTrigger, UpsertResult } from '../activities/bill-sync.contract';
+import type {
+  NotifyDisabledInput,
+  ResolvedCustomer,
+  RunRef,
+  SyncTrigger,
+  UpsertResult,
+} from '../activities/bill-sync.contract';
 import type { RunStatus } from '../domain/run-status';
 import {
   NON_RETRYABLE_FAILURE_CODES,
@@ -57,7 +63,8 @@ export const syncStatusQuery = defineQuery<RunStatus | 'RUNNING'>('syncStatus');
 /**
  * Version gate (Temporal patching). Workflows started before it replay the way they ran: every step a
  * regular activity, a busy realm retried by the server within the QuickBooks attempts. From it on: the
- * database steps are local activities (no server round trip each), a busy realm is waited out on a durable
+ * database steps are local activities (no server round trip each), a customer the worker already knows is
+ * found locally (QuickBooks is asked only when needed), a busy realm is waited out on a durable
  * timer, the QuickBooks steps heartbeat so a dead worker's call is retried within seconds, and an e-mail
  * that cannot be sent does not fail the workflow.
  */
@@ -108,10 +115,14 @@ const REALM_QUEUE_LIMIT_MS = 6 * 60 * 60 * 1000;
 const REALM_WAIT_MAX_MS = 5 * 60_000;
 
 type Steps = {
+  /** The workflow was started with its search attributes (from the version gate on, not set again). */
+  startedWithSearchAttributes: boolean;
   db: BillSyncActivities;
   quickBooks: BillSyncActivities;
   /** Runs a QuickBooks step; while the realm is at its limit, waits on a timer and runs it again. */
   governed: <T>(step: () => Promise<T>) => Promise<T>;
+  /** The customer when the worker knows it without QuickBooks (a local step); null: ask QuickBooks. */
+  knownCustomer: (input: RunRef) => Promise<ResolvedCustomer | null>;
   /** E-mails the notification users about a disablement (a regular activity: SMTP may be down a while). */
   notifyDisabled: (input: NotifyDisabledInput) => Promise<void>;
 };
@@ -119,9 +130,11 @@ type Steps = {
 function stepsFor(input: BillSyncInput): Steps {
   const v2 = patched(LOCAL_DB_STEPS_PATCH);
   return {
+    startedWithSearchAttributes: v2 && workflowInfo().typedSearchAttributes.get(SyncStatusKey) !== undefined,
     db: v2 ? localDbActivities : dbActivities,
     quickBooks: quickBooksActivities(input.quickBooksRetry, v2),
     governed: v2 ? waitingOutBusyRealm : (step) => step(),
+    knownCustomer: v2 ? localDbActivities.findKnownCustomer : async () => null,
     notifyDisabled: v2 ? notifyDisabledOrLog : dbActivities.notifyIntegrationDisabled,
   };
 }
@@ -179,14 +192,17 @@ export async function billSync(input: BillSyncInput): Promise<BillSyncResult> {
       : change;
   });
   setHandler(syncStatusQuery, () => current);
-  upsertSearchAttributes([
-    { key: IntegrationIdKey, value: input.integrationId },
-    { key: BillIdKey, value: input.billId },
-    { key: SyncStatusKey, value: 'STARTED' },
-    ...(input.accountId ? [{ key: AccountIdKey, value: input.accountId }] : []),
-  ]);
-
   const steps = stepsFor(input);
+  // The starter sets these when it starts the workflow (one visibility write less); others are set here.
+  if (!steps.startedWithSearchAttributes) {
+    upsertSearchAttributes([
+      { key: IntegrationIdKey, value: input.integrationId },
+      { key: BillIdKey, value: input.billId },
+      { key: SyncStatusKey, value: 'STARTED' },
+      ...(input.accountId ? [{ key: AccountIdKey, value: input.accountId }] : []),
+    ]);
+  }
+
   let last: BillSyncResult | undefined;
   let passes = 0;
   while (pending) {
@@ -206,7 +222,7 @@ export async function billSync(input: BillSyncInput): Promise<BillSyncResult> {
 async function syncOnce(
   input: BillSyncInput,
   change: BillChanged,
-  { db, quickBooks, governed, notifyDisabled }: Steps,
+  { db, quickBooks, governed, knownCustomer, notifyDisabled }: Steps,
 ): Promise<Omit<BillSyncResult, 'passes'>> {
   const info = workflowInfo();
   const { runId } = await db.startRun({
@@ -224,7 +240,8 @@ async function syncOnce(
     }
     if (!eligibility.proceed) return await finish(db, runId, eligibility.status, eligibility.reason);
 
-    const customer = await governed(() => quickBooks.resolveCustomer({ runId }));
+    const customer =
+      (await knownCustomer({ runId })) ?? (await governed(() => quickBooks.resolveCustomer({ runId })));
     const built = await db.buildDocument({
       runId,
       customerId: customer.customerId,

@@ -8,8 +8,8 @@ import { chaosText, runChaos, type ChaosOptions } from '../../bench/support/chao
  * The reduced chaos run (`npm run chaos` is the full one): 100 bills over 5 realms on two worker processes
  * (`src/main.ts`, ROLE=worker), the emulator injecting 10 % 5xx, 5 % 429, 2 % commit-then-drop and 1 %
  * five-second latency, access tokens living 60 s, and one worker SIGKILLed early (5 % of the bills done)
- * and started again. Its floor is the QuickBooks activities' 2-minute start-to-close timeout: an activity the
- * killed worker held is retried only after it.
+ * and started again. An activity the killed worker held is retried once its 30-second heartbeat timeout
+ * passes; a workflow task it held, after the 10-second task timeout.
  */
 describe('chaos (reduced): faults, expiring tokens and a SIGKILLed worker', function () {
   this.timeout(8 * 60_000);

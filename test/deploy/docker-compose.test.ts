@@ -71,6 +71,9 @@ describe('docker-compose.yml (production shape)', () => {
     assert.ok((s.worker!.deploy?.replicas ?? 1) >= 2);
     assert.equal(s.api!.environment!.ROLE, 'api');
     assert.equal(s.worker!.environment!.ROLE, 'worker');
+    // The memory budget the bench measured (compiled build, 1,000 bills in flight under 300 MB).
+    assert.equal(s.worker!.environment!.NODE_OPTIONS, '--max-old-space-size=192');
+    assert.equal(s.worker!.environment!.WORKER_MAX_CACHED_WORKFLOWS, '100');
     const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     assert.match(dockerfile, /npm ci/);
     assert.match(dockerfile, /bundle-workflows/);
@@ -79,7 +82,7 @@ describe('docker-compose.yml (production shape)', () => {
   });
 
   it('gives the app only settings the service knows, production mode and every required secret', () => {
-    const known = new Set(Object.keys(envSchema.shape));
+    const known = new Set([...Object.keys(envSchema.shape), 'NODE_OPTIONS']); // NODE_OPTIONS: Node's own
     for (const name of ['api', 'worker']) {
       const env = s[name]!.environment!;
       for (const key of Object.keys(env)) assert.ok(known.has(key), `${name}: unknown setting ${key}`);

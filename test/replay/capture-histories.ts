@@ -27,6 +27,10 @@ async function main(): Promise<void> {
     const bill = sampleBill({ id: 'bill-history-1' });
     await h.sendWebhook(h.billEvent(bill));
     await h.waitForSync(integrationId, bill.id);
+    // The account's first bill: the customer is resolved in QuickBooks (not yet known to the worker).
+    const { runId: createRunId } = await h.temporal.workflow
+      .getHandle(`bill-sync/${integrationId}/${bill.id}`)
+      .describe();
     // A regenerated bill: a second workflow run that updates the document.
     await h.sendWebhook(
       h.billEvent({
@@ -52,16 +56,19 @@ async function main(): Promise<void> {
     await Promise.all(burst.map((b) => h.sendWebhook(h.billEvent(b))));
     await Promise.all(burst.map((b) => h.waitForSync(integrationId, b.id)));
 
-    const write = async (name: string, workflowId: string) => {
-      const history = await h.temporal.workflow.getHandle(workflowId).fetchHistory();
+    const write = async (name: string, workflowId: string, runId?: string) => {
+      const history = await h.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
       writeFileSync(path.join(HISTORIES_DIR, `${HISTORY_VERSION}-${name}`), historyToJSON(history));
       console.log(`wrote ${HISTORY_VERSION}-${name} (${history.events?.length} events)`);
       return history;
     };
+    await write('bill-sync-create.json', `bill-sync/${integrationId}/${bill.id}`, createRunId);
     await write('bill-sync-update.json', `bill-sync/${integrationId}/${bill.id}`);
     await write('bill-sync-retry.json', `bill-sync/${integrationId}/${bad.id}`);
     for (const b of burst) {
-      const history = await h.temporal.workflow.getHandle(`bill-sync/${integrationId}/${b.id}`).fetchHistory();
+      const history = await h.temporal.workflow
+        .getHandle(`bill-sync/${integrationId}/${b.id}`)
+        .fetchHistory();
       if (!history.events?.some((e) => e.timerStartedEventAttributes)) continue;
       await write('bill-sync-realm-queue.json', `bill-sync/${integrationId}/${b.id}`);
       break;
