@@ -185,8 +185,25 @@ describe('secrets: logs, Temporal payloads (codec) and the codec endpoint', func
     assert.ok(!raw.includes(EMAIL), 'the history contains the customer e-mail');
 
     const payloads = payloadsOf(history);
+    // Temporal writes marker metadata itself, past the codec: a patch marker's id, a local activity's
+    // sequence number, type and timings. No secret (the raw bytes were checked above); results are encrypted.
+    const markerMetadata = /markerRecordedEventAttributes\.details\.(patch-data|data)\./;
+    const patchData = payloads.filter((p) => /patch-data/.test(p.path));
+    assert.ok(patchData.length >= 1, 'the workflow records its version gate');
+    for (const { payload } of patchData)
+      assert.deepEqual(JSON.parse(Buffer.from(payload.data ?? new Uint8Array()).toString()), {
+        id: 'local-db-steps-and-realm-queue',
+        deprecated: false,
+      });
     const data = payloads.filter(
-      (p) => !/searchAttributes|indexedFields/i.test(p.path) && (p.payload.data?.length ?? 0) > 0,
+      (p) =>
+        !/searchAttributes|indexedFields/i.test(p.path) &&
+        !markerMetadata.test(p.path) &&
+        (p.payload.data?.length ?? 0) > 0,
+    );
+    assert.ok(
+      data.some((p) => /markerRecordedEventAttributes\.details\.result\./.test(p.path)),
+      'local activity results are in the history, encrypted',
     );
     assert.ok(data.length >= 8, `inputs, results and failure details (${data.length})`);
     for (const { path, payload } of data) {
