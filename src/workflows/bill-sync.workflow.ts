@@ -65,7 +65,7 @@ export const syncStatusQuery = defineQuery<RunStatus | 'RUNNING'>('syncStatus');
  * regular activity, a busy realm retried by the server within the QuickBooks attempts. From it on: the
  * database steps are local activities (no server round trip each), a customer the worker already knows is
  * found locally (QuickBooks is asked only when needed), a busy realm is waited out on a durable
- * timer, the QuickBooks steps heartbeat so a dead worker's call is retried within seconds, and an e-mail
+ * timer, the QuickBooks steps heartbeat so a dead worker's call is retried within 30 s, and an e-mail
  * that cannot be sent does not fail the workflow.
  */
 const LOCAL_DB_STEPS_PATCH = 'local-db-steps-and-realm-queue';
