@@ -78,6 +78,11 @@ describe('failures: a busy QuickBooks company queues bills instead of failing th
     for (const handle of handles) {
       const { events } = await handle.fetchHistory();
       timers += events!.filter((e) => e.timerStartedEventAttributes).length;
+      // The account's customer was known to the worker (a local step): only the create went to QuickBooks.
+      const scheduled = new Set(
+        events!.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean),
+      );
+      assert.deepEqual([...scheduled], ['upsertDocument']);
       for (const e of events!) {
         const attempt = e.activityTaskStartedEventAttributes?.attempt;
         if (attempt !== undefined && attempt !== null) assert.ok(attempt <= 2, `attempt ${attempt}`);
