@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { EmulatorControlClient } from '../emulator/control-client';
+import { EmulatorControlClient } from '../emulators/quickbooks/control-client';
 import { signWebhook } from '../src/api/webhook-signature';
 
 const dataDir = path.resolve(process.env.DATA_DIR ?? '.data');

@@ -27,7 +27,7 @@ import { startTemporalDevServer } from './temporal/dev-server';
 import { EncryptionCodec, createDataConverter } from './temporal/payload-codec';
 import { createWorker } from './temporal/worker';
 import { installTemporalRuntime } from './temporal/runtime';
-import { startEmulator } from '../emulator';
+import { startEmulator } from '../emulators/quickbooks';
 
 /**
  * `npm start`: everything on one machine with embedded defaults — PostgreSQL, a Temporal dev server with

@@ -1,4 +1,4 @@
-import type { FaultSettings } from '../../emulator';
+import type { FaultSettings } from '../../emulators/quickbooks';
 import { documentMarker } from '../../src/domain/ids';
 import { round } from './report';
 import { watchPhase, type PhaseProgress, type Sample } from './sampler';

@@ -3,7 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '../../emulator';
+import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '../../emulators/quickbooks';
 import { signWebhook } from '../../src/api/webhook-signature';
 import { insertCredential, storeCredentialTokens } from '../../src/db/repositories/credentials';
 import type { Bill } from '../../src/domain/m3ter';

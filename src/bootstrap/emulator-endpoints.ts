@@ -1,4 +1,4 @@
-import type { RunningEmulator } from '../../emulator';
+import type { RunningEmulator } from '../../emulators/quickbooks';
 import type { QuickBooksEndpoints } from '../quickbooks/endpoints';
 
 /** QuickBooks endpoints that point at a running emulator (used by `npm start`, tests and benchmarks). */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { JsonObject } from '../../emulator/json';
+import type { JsonObject } from '../../emulators/quickbooks/json';
 import type { IntegrationRun } from '../../src/db/repositories/runs.repository';
 import type { RunStatus } from '../../src/domain/run-status';
 import type { SyncFailure } from '../../src/domain/sync-failure';

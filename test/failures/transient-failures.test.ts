@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { FaultAction } from '../../emulator/types';
+import type { FaultAction } from '../../emulators/quickbooks/types';
 import { storeBill } from '../../src/db/repositories/bills.repository';
 import { findCredential, readCredentialTokens } from '../../src/db/repositories/credentials';
 import { billSyncWorkflowId } from '../../src/domain/ids';

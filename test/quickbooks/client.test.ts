@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { startEmulator, type RunningEmulator } from '../../emulator';
+import { startEmulator, type RunningEmulator } from '../../emulators/quickbooks';
 import { QuickBooksClient } from '../../src/quickbooks/client';
 import { QuickBooksError } from '../../src/quickbooks/errors';
 

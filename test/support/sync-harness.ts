@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { startEmulator, type RunningEmulator } from '../../emulator';
+import { startEmulator, type RunningEmulator } from '../../emulators/quickbooks';
 import { createActivities } from '../../src/activities';
 import { emulatorEndpoints } from '../../src/bootstrap/emulator-endpoints';
 import { createDisabledNotifier } from '../../src/activities/disabled-notifier';

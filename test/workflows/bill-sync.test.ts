@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { JsonObject } from '../../emulator/json';
+import type { JsonObject } from '../../emulators/quickbooks/json';
 import { getBillDocument } from '../../src/db/repositories/bill-documents.repository';
 import { ACME_ACCOUNT, line, sampleBill } from '../support/bills';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { startEmulator } from '../../emulator';
-import { EmulatorControlClient, EmulatorControlError } from '../../emulator/control-client';
+import { startEmulator } from '../../emulators/quickbooks';
+import { EmulatorControlClient, EmulatorControlError } from '../../emulators/quickbooks/control-client';
 import { connect, line, networkError, ok, useEmulator } from './helpers';
 
 describe('QBO emulator: HTTP control client', () => {

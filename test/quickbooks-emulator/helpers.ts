@@ -1,8 +1,8 @@
 /** Shared helpers for the emulator tests: a running emulator, node-quickbooks clients, promise wrappers. */
 import assert from 'node:assert/strict';
 import QuickBooks from 'node-quickbooks';
-import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '../../emulator';
-import type { JsonObject } from '../../emulator/json';
+import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '../../emulators/quickbooks';
+import type { JsonObject } from '../../emulators/quickbooks/json';
 
 export type { JsonObject };
 type Callback = (err: unknown, data: unknown, res: unknown) => void;

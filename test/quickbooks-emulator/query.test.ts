@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseQuery, QuerySyntaxError } from '../../emulator/query-language';
+import { parseQuery, QuerySyntaxError } from '../../emulators/quickbooks/query-language';
 import {
   asJson,
   bearer,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import OAuthClient from 'intuit-oauth';
 import QuickBooks from 'node-quickbooks';
-import type { RunningEmulator } from '../../emulator';
+import type { RunningEmulator } from '../../emulators/quickbooks';
 import { asJson, connect, fails, http, ok, qboCall, useEmulator } from './helpers';
 
 const REDIRECT = 'http://localhost:7777/callback';
