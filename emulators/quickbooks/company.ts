@@ -77,7 +77,7 @@ export function companyInfo(realm: Realm): JsonObject {
     City: 'San Pablo',
     CountrySubDivisionCode: 'CA',
     PostalCode: '87999',
-    Country: 'US',
+    Country: s.country,
   };
   return {
     CompanyName: s.companyName,
@@ -88,7 +88,7 @@ export function companyInfo(realm: Realm): JsonObject {
     PrimaryPhone: {},
     CompanyStartDate: formatDateTime(realm.createdAt, s.utcOffset).slice(0, 10),
     FiscalYearStartMonth: 'January',
-    Country: 'US',
+    Country: s.country,
     Email: { Address: 'noreply@quickbooks.com' },
     WebAddr: {},
     SupportedLanguages: 'en',

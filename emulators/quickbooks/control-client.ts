@@ -19,6 +19,7 @@ import type {
   RealmDocuments,
   RealmSettings,
   RealmSummary,
+  ReplySettings,
 } from './types';
 
 export class EmulatorControlError extends Error {
@@ -115,6 +116,18 @@ export class EmulatorControlClient {
 
   setLimits(settings: Partial<LimitSettings>, realmId?: string): Promise<LimitSettings> {
     return this.call('PUT', realmId === undefined ? '/limits' : this.realmPath(realmId, '/limits'), settings);
+  }
+
+  setReplies(settings: Partial<ReplySettings>, realmId?: string): Promise<ReplySettings> {
+    return this.call(
+      'PUT',
+      realmId === undefined ? '/replies' : this.realmPath(realmId, '/replies'),
+      settings,
+    );
+  }
+
+  replies(realmId?: string): Promise<ReplySettings> {
+    return this.call('GET', realmId === undefined ? '/replies' : this.realmPath(realmId, '/replies'));
   }
 
   async expireAccessTokens(realmId?: string): Promise<number> {

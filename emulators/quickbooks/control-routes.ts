@@ -15,6 +15,7 @@ const realmSettings = z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/)
       .nullable(),
+    country: z.string().regex(/^[A-Z]{2}$/),
   })
   .partial()
   .strict();
@@ -63,6 +64,16 @@ const limitSettings = z
     enabled: z.boolean(),
     requestsPerMinute: z.number().int().min(1),
     maxConcurrent: z.number().int().min(1),
+  })
+  .partial()
+  .strict();
+
+const replySettings = z
+  .object({
+    throttleStatus: z.union([z.literal(429), z.literal(403)]),
+    throttleFormat: z.enum(['xml', 'json']),
+    authFormat: z.enum(['json', 'xml']),
+    gatewayTimeoutFormat: z.enum(['xml', 'json']),
   })
   .partial()
   .strict();
@@ -148,6 +159,8 @@ function routes(control: EmulatorControl): Array<[Method, string, Handler]> {
       },
     ],
     ['put', '/limits', (req) => control.setLimits(parse(limitSettings, req.body))],
+    ['get', '/replies', () => control.replies()],
+    ['put', '/replies', (req) => control.setReplies(parse(replySettings, req.body))],
 
     [
       'post',
@@ -211,6 +224,12 @@ function routes(control: EmulatorControl): Array<[Method, string, Handler]> {
       'put',
       '/realms/:realmId/limits',
       (req) => control.setLimits(parse(limitSettings, req.body), realmOf(req)),
+    ],
+    ['get', '/realms/:realmId/replies', (req) => control.replies(realmOf(req))],
+    [
+      'put',
+      '/realms/:realmId/replies',
+      (req) => control.setReplies(parse(replySettings, req.body), realmOf(req)),
     ],
     ['get', '/realms/:realmId/documents', (req) => control.documents(realmOf(req))],
     [

@@ -24,6 +24,7 @@ import {
   type RealmDocuments,
   type RealmSettings,
   type RealmSummary,
+  type ReplySettings,
 } from './types';
 
 export class ControlError extends Error {
@@ -107,9 +108,12 @@ export class EmulatorControl {
     if (settings.utcOffset !== undefined && !/^[+-]\d{2}:\d{2}$/.test(settings.utcOffset)) {
       throw new ControlError(`utcOffset looks like -07:00, got ${settings.utcOffset}`);
     }
+    if (settings.country !== undefined && !/^[A-Z]{2}$/.test(settings.country)) {
+      throw new ControlError(`country is a two-letter code like US, got ${settings.country}`);
+    }
   }
 
-  /** Change a realm's switches (multicurrency, home currency, CustomTxnNumbers, time zone, company name). */
+  /** Change a realm's switches (multicurrency, home currency, CustomTxnNumbers, time zone, company name, country). */
   updateRealm(realmId: string, settings: Partial<RealmSettings>): RealmSettings {
     this.checkSettings(settings);
     return { ...this.realm(realmId).settingsUpdate(settings).settings };
@@ -216,6 +220,21 @@ export class EmulatorControl {
   /** QBO's limits, globally or for one realm: e.g. `{ enabled: true }` for 500/min and 10 concurrent. */
   setLimits(settings: Partial<LimitSettings>, realmId?: string): LimitSettings {
     return this.state.limiter.setLimits(settings, realmId);
+  }
+
+  /**
+   * How throttles, 401s and 504s are answered, globally or for one realm (only the given switches change):
+   * e.g. `{ throttleStatus: 403 }` for older QBO's 403 throttle, `{ throttleFormat: 'json' }` for a JSON one.
+   */
+  setReplies(settings: Partial<ReplySettings>, realmId?: string): ReplySettings {
+    if (realmId !== undefined) this.realm(realmId);
+    return this.state.replies.set(settings, realmId);
+  }
+
+  /** The reply styles in effect (for a realm: its own switches over the global ones). */
+  replies(realmId?: string): ReplySettings {
+    if (realmId !== undefined) this.realm(realmId);
+    return this.state.replies.effective(realmId);
   }
 
   counters(): CountersSnapshot {

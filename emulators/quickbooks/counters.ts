@@ -32,9 +32,10 @@ export class Counters {
     if (realmId !== undefined) bump(this.c.byRealm, realmId);
   }
 
-  status(status: number | 'dropped'): void {
+  /** `throttle`: the reply was a throttle (a 403 one included). */
+  status(status: number | 'dropped', throttle = false): void {
     bump(this.c.byStatus, String(status));
-    if (status === 429) this.c.throttled += 1;
+    if (status === 429 || throttle) this.c.throttled += 1;
     if (status === 'dropped') this.c.dropped += 1;
   }
 

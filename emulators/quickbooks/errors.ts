@@ -1,15 +1,18 @@
 /**
  * QBO's error bodies (quickbooks.md §5). Business errors are thrown as QboError and turned into a reply by
- * the server; the auth (401, lower-case body), throttle (429) and outage (500/503) bodies are built here too.
+ * the server; the auth (401 lower-case JSON or XML), authorization (403), throttle (429/403, XML or JSON),
+ * gateway-timeout (504) and outage (500/503) bodies are built here too.
  */
 import { formatDateTime } from './clock';
 import type { Json } from './json';
+import type { ReplySettings } from './types';
 
+/** One Error of a Fault. QBO leaves Detail out of some (a 504) and element out of others (a 2030). */
 export interface FaultEntry {
   Message: string;
-  Detail: string;
+  Detail?: string;
   code: string;
-  element: string;
+  element?: string;
 }
 
 /** What the server writes: a status, a JSON body or a text body, and extra headers. */
@@ -18,6 +21,8 @@ export interface HttpReply {
   body: Json | string;
   contentType?: string;
   headers?: Record<string, string>;
+  /** A throttle reply (counted as throttled whatever its status). */
+  throttle?: boolean;
 }
 
 /** When the reply is made, in the company's time zone (QBO prints `time` with the company's offset). */
@@ -26,26 +31,56 @@ export interface ReplyTime {
   utcOffset: string;
 }
 
+export interface QboErrorOptions {
+  /** Whether the body carries `time` (default true; QBO's 2030 body has none). */
+  time?: boolean;
+}
+
 export class QboError extends Error {
   constructor(
     readonly status: number,
     readonly errors: FaultEntry[],
     readonly faultType = 'ValidationFault',
+    readonly options: QboErrorOptions = {},
   ) {
-    super(errors.map((e) => `${e.code} ${e.Message}: ${e.Detail}`).join('; '));
+    super(errors.map((e) => `${e.code} ${e.Message}: ${e.Detail ?? ''}`).join('; '));
     this.name = 'QboError';
   }
 
   toReply(t: ReplyTime): HttpReply {
-    return { status: this.status, body: faultBody(this.errors, this.faultType, t) };
+    return { status: this.status, body: faultBody(this.errors, this.faultType, t, this.options.time) };
   }
 }
 
-export function faultBody(errors: FaultEntry[], type: string, t: ReplyTime): Json {
-  return {
-    Fault: { Error: errors.map((e) => ({ ...e })), type },
-    time: formatDateTime(t.nowMs, t.utcOffset, true),
-  };
+export function faultBody(errors: FaultEntry[], type: string, t: ReplyTime, withTime = true): Json {
+  const fault = { Error: errors.map((e) => ({ ...e })), type };
+  return withTime ? { Fault: fault, time: formatDateTime(t.nowMs, t.utcOffset, true) } : { Fault: fault };
+}
+
+const XML_CONTENT_TYPE = 'application/xml;charset=UTF-8';
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/**
+ * QBO's XML Fault, as it sends for throttles, some 401s and 504s even when JSON was asked for:
+ * `<IntuitResponse …><Fault type="SERVICE"><Error code="3001"><Message>…</Message><Detail>…</Detail></Error></Fault></IntuitResponse>`.
+ */
+export function xmlFaultBody(errors: FaultEntry[], type: string, t: ReplyTime): string {
+  const items = errors
+    .map((e) => {
+      const element = e.element === undefined ? '' : ` element="${escapeXml(e.element)}"`;
+      const detail = e.Detail === undefined ? '' : `<Detail>${escapeXml(e.Detail)}</Detail>`;
+      return `<Error code="${escapeXml(e.code)}"${element}><Message>${escapeXml(e.Message)}</Message>${detail}</Error>`;
+    })
+    .join('');
+  const time = formatDateTime(t.nowMs, t.utcOffset, true);
+  return (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' +
+    `<IntuitResponse xmlns="http://schema.intuit.com/finance/v3" time="${time}">` +
+    `<Fault type="${escapeXml(type)}">${items}</Fault></IntuitResponse>`
+  );
 }
 
 function entry(code: string, Message: string, Detail: string, element = ''): FaultEntry {
@@ -56,6 +91,9 @@ function entry(code: string, Message: string, Detail: string, element = ''): Fau
 export function validationErrors(entries: FaultEntry[]): QboError {
   return new QboError(400, entries);
 }
+
+const MADE_INACTIVE =
+  "Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.";
 
 export const faults = {
   requiredParam: (name: string): FaultEntry =>
@@ -72,15 +110,15 @@ export const faults = {
       `String length specified does not match the supported length. Min:0 Max:${max} supported. Supplied length:${supplied}`,
       element,
     ),
-  invalidReference: (kind: string, id: string, element: string): FaultEntry =>
-    entry('2500', 'Invalid Reference Id', `Invalid Reference Id : ${kind} ${id} does not exist`, element),
-  inactiveReference: (element: string): FaultEntry =>
-    entry(
-      '610',
-      'Object Not Found',
-      "Object Not Found : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.",
-      element,
-    ),
+  /** A reference to nothing: QBO names the field in Detail and element. */
+  invalidReference: (element: string): FaultEntry =>
+    entry('2500', 'Invalid Reference Id', `Invalid Reference Id : ${element}`, element),
+  /** A reference to an inactive item: 2500 with an empty element (as QBO answers). */
+  inactiveReference: (): FaultEntry =>
+    entry('2500', 'Invalid Reference Id', `Invalid Reference Id : ${MADE_INACTIVE}`),
+  /** A reference to an inactive customer. */
+  inactiveObject: (element: string): FaultEntry =>
+    entry('610', 'Object Not Found', `Object Not Found : ${MADE_INACTIVE}`, element),
   invalidProperty: (detail: string, element = ''): FaultEntry =>
     entry(
       '2010',
@@ -121,14 +159,15 @@ export const faults = {
 export const errors = {
   validation: (...entries: FaultEntry[]): QboError => validationErrors(entries),
   objectNotFound: (element = ''): QboError =>
-    new QboError(400, [
-      entry(
-        '610',
-        'Object Not Found',
-        "Object Not Found : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.",
-        element,
-      ),
-    ]),
+    new QboError(400, [entry('610', 'Object Not Found', `Object Not Found : ${MADE_INACTIVE}`, element)]),
+  /** A non-numeric id in a read (`GET invoice/abc`): no element, and the body has no `time`. */
+  invalidId: (id: string): QboError =>
+    new QboError(
+      400,
+      [{ Message: 'Invalid ID', Detail: `Id should be a valid number. Supplied value:${id}`, code: '2030' }],
+      'ValidationFault',
+      { time: false },
+    ),
   staleObject: (): QboError =>
     new QboError(400, [
       entry(
@@ -171,6 +210,10 @@ export const errors = {
     new QboError(400, [entry('4000', 'Error parsing query', `QueryParserError: ${detail}`)]),
   queryValidation: (detail: string): QboError =>
     new QboError(400, [entry('4001', 'Invalid query', `QueryValidationError: ${detail}`)]),
+  unknownQueryEntity: (entity: string): QboError =>
+    new QboError(400, [
+      entry('4001', 'Invalid query', `QueryValidationError: Unsupported entity for query: ${entity}`),
+    ]),
   invalidRequestId: (id: string, max: number): QboError =>
     new QboError(400, [
       entry(
@@ -224,65 +267,117 @@ export const errors = {
     ),
 };
 
-/** 401 for a missing, malformed, expired, revoked or unknown bearer token: QBO's lower-case Java-bean body. */
-export function authenticationFailedReply(detail: string, t: ReplyTime): HttpReply {
+/** The lower-case Java-bean body QBO uses for 401 (3200) and 403 (3100) JSON replies; `time` in epoch ms. */
+function javaBeanFaultBody(
+  error: { message: string; detail: string; code: string },
+  type: string,
+  t: ReplyTime,
+): Json {
   return {
-    status: 401,
-    headers: { 'www-authenticate': 'Bearer realm="Intuit", error="invalid_token"' },
-    body: {
-      warnings: null,
-      intuitObject: null,
-      fault: {
-        error: [
-          {
-            message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401',
-            detail,
-            code: '3200',
-            element: null,
-          },
-        ],
-        type: 'AUTHENTICATION',
-      },
-      report: null,
-      queryResponse: null,
-      batchItemResponse: [],
-      attachableResponse: [],
-      syncErrorResponse: null,
-      requestId: null,
-      time: t.nowMs,
-      status: null,
-      cdcresponse: [],
-    },
+    warnings: null,
+    intuitObject: null,
+    fault: { error: [{ ...error, element: null }], type },
+    report: null,
+    queryResponse: null,
+    batchItemResponse: [],
+    attachableResponse: [],
+    syncErrorResponse: null,
+    requestId: null,
+    time: t.nowMs,
+    status: null,
+    cdcresponse: [],
   };
 }
 
-/** 403 for a valid token used on another company, or one without the accounting scope. */
-export function authorizationFailedReply(detail: string, t: ReplyTime): HttpReply {
+/**
+ * 401 for a missing, malformed, expired, revoked or unknown bearer token: QBO's lower-case JSON 3200 body
+ * with `www-authenticate`, or (`authFormat: 'xml'`) its XML AuthenticationFault code 100.
+ */
+export function authenticationFailedReply(
+  detail: string,
+  t: ReplyTime,
+  format: ReplySettings['authFormat'] = 'json',
+): HttpReply {
+  if (format === 'xml') {
+    return {
+      status: 401,
+      contentType: XML_CONTENT_TYPE,
+      body: xmlFaultBody(
+        [
+          {
+            code: '100',
+            Message: 'General Authentication Error',
+            Detail: 'AuthenticationErrorGeneral: SRV-110-Authentication Failure , statusCode: 401',
+          },
+        ],
+        'AuthenticationFault',
+        t,
+      ),
+    };
+  }
   return {
-    status: 403,
-    body: faultBody(
-      [entry('3100', 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403', detail)],
-      'AUTHORIZATION',
+    status: 401,
+    headers: { 'www-authenticate': 'Bearer realm="Intuit", error="invalid_token"' },
+    body: javaBeanFaultBody(
+      { message: 'message=AuthenticationFailed; errorCode=003200; statusCode=401', detail, code: '3200' },
+      'AUTHENTICATION',
       t,
     ),
   };
 }
 
-export function throttledReply(t: ReplyTime): HttpReply {
+/** 403 for a valid token used on another company, or one without the accounting scope (lower-case body). */
+export function authorizationFailedReply(detail: string, t: ReplyTime): HttpReply {
   return {
-    status: 429,
-    body: faultBody(
-      [
-        entry(
-          '003001',
-          'message=ThrottleExceeded; errorCode=003001; statusCode=429',
-          'The request limit was reached.  Try again later',
-        ),
-      ],
+    status: 403,
+    body: javaBeanFaultBody(
+      {
+        message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403',
+        detail,
+        code: '3100',
+      },
       'SERVICE',
       t,
     ),
   };
+}
+
+const THROTTLE_DETAIL = 'The request limit was reached.  Try again later';
+
+/**
+ * ThrottleExceeded: XML with code 3001 (QBO today, even to a JSON request) or JSON with code 003001; status
+ * 429, or 403 as older QBO answered (the Message then says statusCode=403).
+ */
+export function throttledReply(
+  t: ReplyTime,
+  style: Pick<ReplySettings, 'throttleStatus' | 'throttleFormat'>,
+): HttpReply {
+  const status = style.throttleStatus;
+  const Message = `message=ThrottleExceeded; errorCode=003001; statusCode=${status}`;
+  if (style.throttleFormat === 'xml') {
+    return {
+      status,
+      throttle: true,
+      contentType: XML_CONTENT_TYPE,
+      body: xmlFaultBody([{ code: '3001', Message, Detail: THROTTLE_DETAIL }], 'SERVICE', t),
+    };
+  }
+  return {
+    status,
+    throttle: true,
+    body: faultBody([entry('003001', Message, THROTTLE_DETAIL)], 'SERVICE', t),
+  };
+}
+
+/** 504 GatewayTimeout: code 6002 and no Detail, XML as QBO sends it (or the same Fault as JSON). */
+export function gatewayTimeoutReply(t: ReplyTime, format: ReplySettings['gatewayTimeoutFormat']): HttpReply {
+  const error: FaultEntry = {
+    code: '6002',
+    Message: 'message=GatewayTimeout; errorCode=006002; statusCode=504',
+  };
+  return format === 'xml'
+    ? { status: 504, contentType: XML_CONTENT_TYPE, body: xmlFaultBody([error], 'SERVICE', t) }
+    : { status: 504, body: faultBody([error], 'SERVICE', t) };
 }
 
 export function systemFaultReply(t: ReplyTime): HttpReply {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import {
   authenticationFailedReply,
+  gatewayTimeoutReply,
   plainStatusReply,
   serviceUnavailableReply,
   systemFaultReply,
@@ -12,6 +13,7 @@ import {
 } from './errors';
 import type { FaultDecision } from './faults';
 import type { EmulatorState } from './state';
+import type { ReplySettings } from './types';
 
 export function newIntuitTid(): string {
   return `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
@@ -19,6 +21,8 @@ export function newIntuitTid(): string {
 
 export function sendReply(res: Response, reply: HttpReply): void {
   if (res.headersSent || res.destroyed) return;
+  // Read by countOutcome: a 403 throttle counts as throttled like a 429.
+  if (reply.throttle) res.locals.qboThrottle = true;
   res.status(reply.status);
   for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
   if (typeof reply.body === 'string') {
@@ -39,12 +43,17 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** The reply for an injected status: QBO's bodies for 500, 503, 429 and 401, plain text otherwise. */
-export function injectedStatusReply(status: number, t: ReplyTime): HttpReply {
+/**
+ * The reply for an injected status: QBO's bodies for 500, 503, 429 (the throttle, whose status and format
+ * follow `style`), 401 and 504; plain text otherwise.
+ */
+export function injectedStatusReply(status: number, t: ReplyTime, style: ReplySettings): HttpReply {
   if (status === 500) return systemFaultReply(t);
   if (status === 503) return serviceUnavailableReply();
-  if (status === 429) return throttledReply(t);
-  if (status === 401) return authenticationFailedReply('Token expired: injected by the emulator', t);
+  if (status === 429) return throttledReply(t, style);
+  if (status === 401)
+    return authenticationFailedReply('Token expired: injected by the emulator', t, style.authFormat);
+  if (status === 504) return gatewayTimeoutReply(t, style.gatewayTimeoutFormat);
   return plainStatusReply(status);
 }
 
@@ -59,6 +68,7 @@ export async function applyFault(
   req: Request,
   res: Response,
   t: () => ReplyTime,
+  style: ReplySettings,
 ): Promise<'continue' | 'handled' | 'commit-then-drop'> {
   if (decision.injected) state.counters.faultInjected();
   if (decision.latencyMs > 0) await sleep(decision.latencyMs);
@@ -69,7 +79,7 @@ export async function applyFault(
     return 'handled';
   }
   if (action.type === 'status') {
-    sendReply(res, injectedStatusReply(action.status, t()));
+    sendReply(res, injectedStatusReply(action.status, t(), style));
     return 'handled';
   }
   return 'commit-then-drop';
@@ -79,7 +89,7 @@ export async function applyFault(
 export function countOutcome(state: EmulatorState, res: Response): void {
   let done = false;
   res.on('finish', () => {
-    if (!done) state.counters.status(res.statusCode);
+    if (!done) state.counters.status(res.statusCode, res.locals.qboThrottle === true);
     done = true;
   });
   res.on('close', () => {

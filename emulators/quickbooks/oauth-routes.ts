@@ -7,6 +7,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { formatDateTime } from './clock';
 import { authenticationFailedReply, type ReplyTime } from './errors';
 import { applyFault, bearerToken, countOutcome, dropConnection, queryParam, sendReply } from './http';
+import { OAUTH_REPLIES } from './replies';
 import { asObject, asString } from './json';
 import { OAuthError } from './oauth';
 import type { EmulatorState } from './state';
@@ -86,7 +87,7 @@ function token(state: EmulatorState) {
       entity: 'token',
       operation: grantType,
     });
-    const mode = await applyFault(state, decision, req, res, () => replyTime(state));
+    const mode = await applyFault(state, decision, req, res, () => replyTime(state), OAUTH_REPLIES);
     if (mode === 'handled') return;
     const withHardExpiry =
       String(req.headers['x-include-refresh-token-hard-expires-in'] ?? '').toLowerCase() === 'true';
@@ -129,7 +130,7 @@ function revoke(state: EmulatorState) {
       entity: 'revoke',
       operation: 'revoke',
     });
-    const mode = await applyFault(state, decision, req, res, () => replyTime(state));
+    const mode = await applyFault(state, decision, req, res, () => replyTime(state), OAUTH_REPLIES);
     if (mode === 'handled') return;
     try {
       state.oauth.authenticateClient(req.headers.authorization);

@@ -3,6 +3,7 @@ import { EmulatorClock } from './clock';
 import { Counters } from './counters';
 import { FaultInjector } from './faults';
 import { Limiter } from './limits';
+import { ReplyStyles } from './replies';
 import { DEFAULT_CLIENT, OAuthServer } from './oauth';
 import { seedRealm } from './seed';
 import { DEFAULT_REALM_SETTINGS, Store } from './store';
@@ -12,6 +13,7 @@ import type {
   OAuthClientRegistration,
   OAuthSettings,
   RealmSettings,
+  ReplySettings,
 } from './types';
 
 export interface EmulatorOptions {
@@ -34,6 +36,8 @@ export interface EmulatorOptions {
   limits?: Partial<LimitSettings>;
   /** Global share-based faults (default none). */
   faults?: FaultSettings;
+  /** Global reply styles (default: as QBO answers today: XML 429 throttles, JSON 401s, XML 504s). */
+  replies?: Partial<ReplySettings>;
   /** Start time of the emulator clock (default: now). */
   clockStart?: number | string | Date;
   /** Also record 4xx replies for requestid replay (default false: only successful writes are replayed). */
@@ -48,6 +52,7 @@ export class EmulatorState {
   readonly oauth: OAuthServer;
   readonly faults: FaultInjector;
   readonly limiter: Limiter;
+  readonly replies: ReplyStyles;
   readonly counters = new Counters();
   readonly defaultRealmId: string;
   readonly seed: number;
@@ -60,6 +65,7 @@ export class EmulatorState {
     this.oauth = new OAuthServer(this.clock, options.oauth, options.clients ?? [DEFAULT_CLIENT]);
     this.faults = new FaultInjector(this.seed);
     this.limiter = new Limiter();
+    this.replies = new ReplyStyles(options.replies);
     this.defaultRealmId = options.defaultRealmId ?? DEFAULT_REALM_ID;
     this.recordErrorReplies = options.recordErrorReplies ?? false;
     this.applyStartOptions();
@@ -71,12 +77,13 @@ export class EmulatorState {
     for (const realmId of [this.defaultRealmId, ...(this.options.realms ?? [])]) this.store.realm(realmId);
   }
 
-  /** Back to the state right after start: realms re-seeded; tokens, OAuth clients and settings, faults, limits, counters and clock reset. */
+  /** Back to the state right after start: realms re-seeded; tokens, OAuth clients and settings, faults, limits, reply styles, counters and clock reset. */
   reset(): void {
     this.store.reset();
     this.oauth.reset(this.options.oauth ?? {}, this.options.clients ?? [DEFAULT_CLIENT]);
     this.faults.clear();
     this.limiter.reset();
+    this.replies.reset();
     this.counters.reset();
     if (this.options.clockStart !== undefined) this.clock.set(this.options.clockStart);
     else this.clock.reset();

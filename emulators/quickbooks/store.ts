@@ -23,6 +23,7 @@ export const DEFAULT_REALM_SETTINGS: RealmSettings = {
   utcOffset: '-07:00',
   companyName: 'Sandbox Company_US_1',
   bookCloseDate: null,
+  country: 'US',
 };
 
 /** Invoices and credit memos share QBO's transaction id space and the sales-form number sequence. */

@@ -24,6 +24,11 @@ export interface RealmSettings {
    * on or before it cannot be created, changed, voided or deleted (6210).
    */
   bookCloseDate: string | null;
+  /**
+   * CompanyInfo.Country (default US). A US company creates customers `Taxable: true` with a default tax code,
+   * as QBO's US sandbox does.
+   */
+  country: string;
 }
 
 /** QBO's per-realm limits (quickbooks.md §6), off unless enabled. */
@@ -33,6 +38,24 @@ export interface LimitSettings {
   requestsPerMinute: number;
   /** Requests in flight at once (default 10). */
   maxConcurrent: number;
+}
+
+/**
+ * How QBO words its throttle, authentication and gateway-timeout replies. Real QBO sends some of them as XML
+ * even when JSON was asked for, and older QBO (still seen) throttled with 403 instead of 429.
+ */
+export interface ReplySettings {
+  /** HTTP status of a throttle (limits, `throttleShare`, an injected 429): 429 (default) or 403 (older QBO). */
+  throttleStatus: 429 | 403;
+  /** Throttle body: `xml` (default: code 3001, as QBO answers) or `json` (Fault with code 003001). */
+  throttleFormat: 'xml' | 'json';
+  /**
+   * 401 body: `json` (default: the lower-case 3200 AuthenticationFailed body QBO sends for a bad bearer
+   * token) or `xml` (the AuthenticationFault code 100 "General Authentication Error" body).
+   */
+  authFormat: 'json' | 'xml';
+  /** Body of an injected 504: `xml` (default: code 6002, no Detail, as QBO answers) or `json`. */
+  gatewayTimeoutFormat: 'xml' | 'json';
 }
 
 /** Share-based fault injection (each share is a probability 0..1, drawn from the seeded generator). */
@@ -53,7 +76,11 @@ export interface FaultSettings {
 
 /** One deterministic fault, for "the next N requests fail with X". */
 export type FaultAction =
-  /** 500 → SystemFault body, 503 → HTML page, 429 → ThrottleExceeded, 401 → AuthenticationFailed, others → text. */
+  /**
+   * 500 → SystemFault body, 503 → HTML page, 429 → the throttle (status and body per ReplySettings),
+   * 401 → AuthenticationFailed (per `authFormat`), 504 → GatewayTimeout 6002 (per `gatewayTimeoutFormat`),
+   * others → text.
+   */
   | { type: 'status'; status: number }
   /** Destroy the connection before processing: nothing is stored. */
   | { type: 'drop' }
@@ -97,7 +124,7 @@ export interface CountersSnapshot {
   /** By HTTP status sent; `dropped` for connections closed without a response. */
   byStatus: Record<string, number>;
   byRealm: Record<string, number>;
-  /** 429s sent (limits and injected). */
+  /** Throttle replies sent (limits and injected): 429s, and 403s when `throttleStatus` is 403. */
   throttled: number;
   /** Stored changes: creates, updates, voids, deletes (requestid replays are not writes). */
   writes: number;

@@ -119,7 +119,7 @@ function executeQuery(ctx: ApiContext, text: string | undefined): JsonObject {
     );
   }
   const name = QUERYABLE.get(parsed.entity.toLowerCase());
-  if (!name) throw errors.queryParse(`Invalid context declaration : ${parsed.entity}`);
+  if (!name) throw errors.unknownQueryEntity(parsed.entity);
   const present = (d: JsonObject): JsonObject =>
     name === 'Preferences' || name === 'CompanyInfo' ? d : ENTITIES[name].present(ctx.op, d);
   let docs: JsonObject[] =
@@ -269,8 +269,11 @@ function dispatch(ctx: ApiContext): HttpReply {
       if (second !== realm.id && second !== '1') throw errors.objectNotFound('Id');
       return ok({ CompanyInfo: companyInfo(realm) });
     }
-    if (entity && second !== undefined && third === undefined)
+    if (entity && second !== undefined && third === undefined) {
+      // QBO ids are numbers: anything else is 2030 before any look-up.
+      if (!/^\d+$/.test(second)) throw errors.invalidId(second);
       return ok({ [entity]: ENTITIES[entity].read(ctx.op, second) });
+    }
   }
   if (method === 'POST') {
     if (resource === 'batch' && second === undefined) return batch(ctx);
@@ -287,13 +290,14 @@ export function apiHandler(state: EmulatorState, log: (msg: string, err: unknown
     state.counters.request('api', `${info.method} ${info.entity} ${info.operation}`, realmId);
     countOutcome(state, res);
     const t = () => replyTime(state, realmId);
+    const style = state.replies.effective(realmId);
 
     const access = state.oauth.checkAccessToken(bearerToken(req), realmId);
     if (!access.ok) {
       sendReply(
         res,
         access.status === 401
-          ? authenticationFailedReply(access.detail, t())
+          ? authenticationFailedReply(access.detail, t(), style.authFormat)
           : authorizationFailedReply(access.detail, t()),
       );
       return;
@@ -301,11 +305,11 @@ export function apiHandler(state: EmulatorState, log: (msg: string, err: unknown
     const realm = state.store.realm(realmId);
     const admission = state.limiter.admit(realmId, state.clock.now());
     if (!admission.ok) {
-      sendReply(res, throttledReply(t()));
+      sendReply(res, throttledReply(t(), style));
       return;
     }
     res.on('close', admission.release);
-    const mode = await applyFault(state, state.faults.decide(info), req, res, t);
+    const mode = await applyFault(state, state.faults.decide(info), req, res, t, style);
     if (mode === 'handled') return;
 
     const ctx: ApiContext = {

@@ -31,7 +31,8 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     assert.equal(inv.sparse, false);
     assert.equal(inv.TotalAmt, 42.5);
     assert.equal(inv.Balance, 42.5);
-    assert.equal(inv.Deposit, 0);
+    assert.equal('Deposit' in inv, false, 'QBO echoes no Deposit that was not sent');
+    assert.equal(inv.PrintStatus, 'NeedToPrint');
     assert.deepEqual(inv.LinkedTxn, []);
     assert.deepEqual(inv.TxnTaxDetail, { TotalTax: 0 });
     assert.equal(inv.TxnDate, '2026-03-10');
@@ -40,6 +41,8 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     assert.deepEqual(inv.CustomerRef, { value: '1', name: "Amy's Bird Sanctuary" });
     assert.deepEqual(inv.CurrencyRef, { value: 'USD', name: 'United States Dollar' });
     assert.equal(asJson(inv.BillAddr).City, 'Bayshore');
+    assert.deepEqual(inv.ShipAddr, inv.BillAddr, 'a customer without ShipAddr ships to its BillAddr');
+    assert.equal(inv.BillEmail, undefined, 'BillEmail is not copied from the customer');
     assert.deepEqual(inv.MetaData, {
       CreateTime: '2026-03-10T10:00:00-07:00',
       LastUpdatedTime: '2026-03-10T10:00:00-07:00',
@@ -237,22 +240,31 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     assert.equal(exact.DocNumber, 'X'.repeat(21));
   });
 
-  it('checks references: unknown item/customer 2500, inactive ones 610', async () => {
+  it('checks references: unknown item/customer 2500, inactive item 2500, inactive customer 610', async () => {
     const qbo = connectNew(emulator());
     const badItem = await fails((cb) => qbo.createInvoice(invoiceBody({ Line: [line(1, '999')] }), cb));
-    assert.equal(firstError(badItem.data).code, '2500');
-    assert.equal(firstError(badItem.data).Message, 'Invalid Reference Id');
-    assert.equal(firstError(badItem.data).element, 'Line.SalesItemLineDetail.ItemRef');
+    assert.deepEqual(firstError(badItem.data), {
+      Message: 'Invalid Reference Id',
+      Detail: 'Invalid Reference Id : Line.SalesItemLineDetail.ItemRef',
+      code: '2500',
+      element: 'Line.SalesItemLineDetail.ItemRef',
+    });
     const badCustomer = await fails((cb) =>
       qbo.createInvoice(invoiceBody({ CustomerRef: { value: '999' } }), cb),
     );
     assert.equal(firstError(badCustomer.data).code, '2500');
+    assert.equal(firstError(badCustomer.data).element, 'CustomerRef');
 
     const item = await ok((cb) => qbo.getItem('3', cb));
     await ok((cb) => qbo.updateItem({ ...ref(item), Active: false }, cb));
     const inactiveItem = await fails((cb) => qbo.createInvoice(invoiceBody(), cb));
-    assert.equal(firstError(inactiveItem.data).code, '610');
-    assert.equal(firstError(inactiveItem.data).Message, 'Object Not Found');
+    assert.deepEqual(firstError(inactiveItem.data), {
+      Message: 'Invalid Reference Id',
+      Detail:
+        "Invalid Reference Id : Something you're trying to use has been made inactive. Check the fields with accounts, customers, items, vendors or employees.",
+      code: '2500',
+      element: '',
+    });
 
     const customer = await ok((cb) => qbo.getCustomer('2', cb));
     await ok((cb) => qbo.updateCustomer({ ...ref(customer), Active: false }, cb));
@@ -377,7 +389,8 @@ describe('QBO emulator: entities through node-quickbooks', () => {
     const inv = await ok((cb) =>
       qbo.createInvoice({ CustomerRef: { value: String(created.Id) }, Line: [line(1)] }, cb),
     );
-    assert.deepEqual(asJson(inv.BillEmail), { Address: 'ap@acme.test' });
+    assert.equal(inv.BillEmail, undefined, 'the customer e-mail is not copied onto the invoice');
+    assert.deepEqual(inv.ShipAddr, { Line1: '1 Road' });
     await ok((cb) => qbo.updateCustomer({ ...ref(created), DisplayName: 'Acme Limited' }, cb));
     const reread = await ok((cb) => qbo.getInvoice(String(inv.Id), cb));
     assert.deepEqual(reread.CustomerRef, { value: String(created.Id), name: 'Acme Limited' });

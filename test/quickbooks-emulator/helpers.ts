@@ -63,6 +63,27 @@ export async function fails(invoke: (cb: Callback) => void): Promise<HttpFailure
   return { status: Number(response.status), data: asJson(response.data), headers: asJson(response.headers) };
 }
 
+/** The HTTP failure of a call whose body is text (QBO's XML Faults, its HTML 503), with its content type. */
+export async function failsWithText(
+  invoke: (cb: Callback) => void,
+): Promise<{ status: number; text: string; contentType: string }> {
+  const { err } = await qboCall(invoke);
+  const response = isRecord(err) ? err.response : undefined;
+  assert.ok(isRecord(response), `expected an HTTP error response, got ${describeError(err)}`);
+  assert.equal(typeof response.data, 'string', `expected a text body, got ${JSON.stringify(response.data)}`);
+  const headers = asJson(response.headers);
+  return {
+    status: Number(response.status),
+    text: String(response.data),
+    contentType: String(headers['content-type']),
+  };
+}
+
+/** An XML Fault with its `time` attribute blanked, for exact comparison. */
+export function withoutXmlTime(xml: string): string {
+  return xml.replace(/ time="[^"]*"/, ' time=""');
+}
+
 /** The network error code of a call that got no HTTP response (e.g. ECONNRESET). */
 export async function networkError(invoke: (cb: Callback) => void): Promise<string> {
   const { err } = await qboCall(invoke);

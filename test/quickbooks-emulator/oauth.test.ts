@@ -235,7 +235,19 @@ describe('QBO emulator: OAuth 2.0 through intuit-oauth and node-quickbooks', () 
     const other = connect(em, em.defaultRealmId, tokens.access_token);
     const failure = await fails((cb) => other.getPreferences(cb));
     assert.equal(failure.status, 403);
-    assert.equal(asJson((asJson(failure.data.Fault).Error as unknown[])[0]).code, '3100');
+    // The lower-case Java-bean shape of QBO's 401 body, with type SERVICE.
+    const fault = asJson(failure.data.fault);
+    assert.equal(fault.type, 'SERVICE');
+    assert.deepEqual(fault.error, [
+      {
+        message: 'message=ApplicationAuthorizationFailed; errorCode=003100; statusCode=403',
+        detail: `The access token is for company ${REALM}, not ${em.defaultRealmId}`,
+        code: '3100',
+        element: null,
+      },
+    ]);
+    const time = Number(failure.data.time);
+    assert.ok(Math.abs(time - em.control.clock.now()) < 5_000, 'time is epoch ms on the emulator clock');
     const client = oauthClient(em);
     client.setToken({
       access_token: tokens.access_token,

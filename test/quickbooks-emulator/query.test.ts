@@ -214,7 +214,7 @@ describe('QBO emulator: query language', () => {
       );
     });
 
-    it('answers parse errors with 400 code 4000 and too-large pages with 4001', async () => {
+    it('answers parse errors with 400 code 4000, too-large pages and unknown entities with 4001', async () => {
       const em = emulator();
       const qbo = connectNew(em);
       const failure = await fails((cb) =>
@@ -252,7 +252,13 @@ describe('QBO emulator: query language', () => {
         `${em.v3BaseUrl}${em.defaultRealmId}/query?query=${encodeURIComponent('select * from Widget')}`,
         { headers: bearer(token) },
       );
-      assert.equal(firstError(unknown.json()).code, '4000');
+      assert.equal(unknown.status, 400);
+      assert.deepEqual(firstError(unknown.json()), {
+        Message: 'Invalid query',
+        Detail: 'QueryValidationError: Unsupported entity for query: Widget',
+        code: '4001',
+        element: '',
+      });
     });
 
     it('queries Preferences and CompanyInfo, and accepts POST query with an application/text body', async () => {

@@ -110,13 +110,14 @@ function writable(doc: JsonObject, readOnly: ReadonlySet<string>): JsonObject {
 }
 
 /**
- * A found, active document referenced by `{value}`; a missing one is 2500 Invalid Reference Id, an inactive
- * one 610 Object Not Found.
+ * A found, active document referenced by `{value}`. A missing one is 2500 Invalid Reference Id naming the
+ * field; an inactive item is 2500 too (with an empty element, as QBO answers); an inactive customer is 610.
  */
 export function requireReference(realm: Realm, entity: EntityName, id: string, element: string): JsonObject {
   const stored = realm.get(entity, id);
-  if (!stored || stored.deleted) throw errors.validation(faults.invalidReference(entity, id, element));
-  if (stored.doc.Active === false) throw errors.validation(faults.inactiveReference(element));
+  if (!stored || stored.deleted) throw errors.validation(faults.invalidReference(element));
+  if (stored.doc.Active === false)
+    throw errors.validation(entity === 'Item' ? faults.inactiveReference() : faults.inactiveObject(element));
   return stored.doc;
 }
 

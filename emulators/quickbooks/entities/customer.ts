@@ -59,6 +59,20 @@ function resolveCurrency(ctx: OpContext, input: JsonObject, previous: JsonObject
   return currency;
 }
 
+/** The tax code QBO's US sandbox companies give a taxable customer when none is sent. */
+export const US_DEFAULT_TAX_CODE = '2';
+
+/**
+ * A customer of a US company is taxable unless it says otherwise, with the company's default tax code (what
+ * QBO's US sandbox answers); elsewhere it is not taxable. Values sent win.
+ */
+function salesTaxDefaults(ctx: OpContext, input: JsonObject): JsonObject {
+  const taxable = asBoolean(input.Taxable) ?? ctx.realm.settings.country === 'US';
+  return taxable && input.DefaultTaxCodeRef === undefined
+    ? { Taxable: true, DefaultTaxCodeRef: { value: US_DEFAULT_TAX_CODE } }
+    : { Taxable: taxable };
+}
+
 function build(ctx: OpContext, input: JsonObject, previous: JsonObject | undefined): JsonObject {
   const parts = NAME_PARTS.map((k) => asString(input[k])).filter((p): p is string => !!p && p.trim() !== '');
   const displayName = asString(input.DisplayName) ?? parts.join(' ');
@@ -68,7 +82,7 @@ function build(ctx: OpContext, input: JsonObject, previous: JsonObject | undefin
   requireUniqueName(ctx.realm, 'Customer', 'DisplayName', displayName, previous?.Id);
   const currency = resolveCurrency(ctx, input, previous);
   return clone({
-    Taxable: false,
+    ...salesTaxDefaults(ctx, input),
     Job: false,
     BillWithParent: false,
     PreferredDeliveryMethod: 'Print',

@@ -240,7 +240,6 @@ function buildSalesTransaction(kind: SalesKind) {
       throw errors.invalidProperty(`DueDate=${dueDate}`, 'DueDate');
     const docNumber = resolveDocNumber(ctx, kind, input, previous);
 
-    const email = asString(asObject(customer.PrimaryEmailAddr)?.Address);
     const doc: JsonObject = {
       ...(kind === 'Invoice'
         ? {
@@ -251,7 +250,8 @@ function buildSalesTransaction(kind: SalesKind) {
           }
         : {}),
       CustomField: [],
-      PrintStatus: 'NotSet',
+      // QBO marks a sales form for printing when the customer's delivery preference is Print (the default).
+      PrintStatus: customer.PreferredDeliveryMethod === 'Print' ? 'NeedToPrint' : 'NotSet',
       EmailStatus: 'NotSet',
       ApplyTaxAfterDiscount: false,
       ...input,
@@ -264,15 +264,17 @@ function buildSalesTransaction(kind: SalesKind) {
       Line: lines,
       TxnTaxDetail: { TotalTax: 0 },
       CustomerRef: { value: customerId, name: asString(customer.DisplayName) ?? '' },
+      // Addresses are echoed from the customer (ShipAddr falls back to its BillAddr); BillEmail is not:
+      // QBO keeps only the one sent.
       BillAddr: input.BillAddr ?? customer.BillAddr,
-      BillEmail: input.BillEmail ?? (email ? { Address: email } : undefined),
+      ShipAddr: input.ShipAddr ?? customer.ShipAddr ?? customer.BillAddr,
       TotalAmt: centsToNumber(total),
       HomeTotalAmt:
         currency.rate === undefined ? undefined : centsToNumber(convertCents(total, currency.rate)),
       Balance: centsToNumber(balance),
       HomeBalance:
         currency.rate === undefined ? undefined : centsToNumber(convertCents(balance, currency.rate)),
-      ...(kind === 'Invoice' ? { Deposit: 0 } : { RemainingCredit: centsToNumber(balance) }),
+      ...(kind === 'Invoice' ? {} : { RemainingCredit: centsToNumber(balance) }),
     };
     delete doc.AutoDocNumber;
     return clone(doc);
