@@ -22,7 +22,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import QuickBooks from 'node-quickbooks';
 import { createPool } from '../src/db/pool';
-import { getRunPayload } from '../src/db/repositories/runs.repository';
+import type { QboDocument } from '../src/domain/invoice';
+import { getRunDocument } from '../src/db/repositories/runs.repository';
 import { QuickBooksClient } from '../src/quickbooks/client';
 import { QuickBooksError } from '../src/quickbooks/errors';
 import { PgRateGovernor, RealmBusyError } from '../src/quickbooks/rate-governor';
@@ -484,15 +485,15 @@ interface NodeQuickBooks {
   createInvoice(entity: object, cb: (err: unknown, data: unknown) => void): void;
 }
 
-/** An invoice body the product built for the realm (from a COMPLETE run), to send again. */
-async function invoiceBody(stack: Stack, realm: RealmIntegration): Promise<Record<string, unknown>> {
+/** An invoice the product built for the realm (from a COMPLETE run), to send again. */
+async function invoiceBody(stack: Stack, realm: RealmIntegration): Promise<QboDocument> {
   const { rows } = await stack.database.db.query<{ id: string }>(
     `SELECT id FROM integration_runs WHERE integration_id = $1 AND status = 'COMPLETE' ORDER BY started_at DESC LIMIT 1`,
     [realm.integrationId],
   );
-  const payload = rows[0] ? await getRunPayload(stack.database.db, rows[0].id) : undefined;
-  if (!payload) throw new Error(`no invoice body for realm ${realm.realmId}`);
-  return payload;
+  const document = rows[0] ? await getRunDocument(stack.database.db, rows[0].id) : null;
+  if (!document) throw new Error(`no invoice body for realm ${realm.realmId}`);
+  return document;
 }
 
 /**
@@ -508,7 +509,7 @@ async function runBaseline(
 ): Promise<BaselineResult> {
   const clients = await Promise.all(
     realms.map(async (realm) => {
-      const payload = await invoiceBody(stack, realm);
+      const { payload } = await invoiceBody(stack, realm);
       const token = stack.emulator.control.mintTokens(realm.realmId).access_token;
       const qbo = new QuickBooks(
         '',
@@ -616,7 +617,11 @@ async function runGovernor(stack: Stack, o: Options): Promise<GovernorResult> {
       { DisplayName: 'Governor bench' },
       { requestId: `gov-${realmId}` },
     );
-    const body = { ...(await invoiceBodyAny(stack)), CustomerRef: { value: customer.Id } };
+    const built = await invoiceBodyAny(stack);
+    const body: QboDocument =
+      built.type === 'Invoice'
+        ? { type: 'Invoice', payload: { ...built.payload, CustomerRef: { value: customer.Id } } }
+        : { type: 'CreditMemo', payload: { ...built.payload, CustomerRef: { value: customer.Id } } };
     stack.emulator.control.setLimits({ enabled: true }, realmId);
     stack.emulator.control.resetCounters();
     let created = 0;
@@ -644,7 +649,7 @@ async function runGovernor(stack: Stack, o: Options): Promise<GovernorResult> {
       });
       while (Date.now() < deadline) {
         try {
-          await client.createDocument('Invoice', body, { requestId: `gov-${i}-${created}-${Math.random()}` });
+          await client.createDocument(body, { requestId: `gov-${i}-${created}-${Math.random()}` });
           created += 1;
         } catch (err) {
           if (err instanceof RealmBusyError) {
@@ -679,13 +684,13 @@ async function runGovernor(stack: Stack, o: Options): Promise<GovernorResult> {
   }
 }
 
-async function invoiceBodyAny(stack: Stack): Promise<Record<string, unknown>> {
+async function invoiceBodyAny(stack: Stack): Promise<QboDocument> {
   const { rows } = await stack.database.db.query<{ id: string }>(
     `SELECT id FROM integration_runs WHERE status = 'COMPLETE' LIMIT 1`,
   );
-  const payload = rows[0] ? await getRunPayload(stack.database.db, rows[0].id) : undefined;
-  if (!payload) throw new Error('no invoice body built yet');
-  return payload;
+  const document = rows[0] ? await getRunDocument(stack.database.db, rows[0].id) : null;
+  if (!document) throw new Error('no invoice body built yet');
+  return document;
 }
 
 interface LimitsResult extends PhaseSummary, RateMeasure {

@@ -1,88 +1,41 @@
-import type { RunStatus } from '../domain/run-status';
-import type { SyncFailure } from '../domain/sync-failure';
+import type { Eligibility } from '../bill-sync/eligibility';
+import type { ResolvedCustomer } from '../bill-sync/customer-resolution';
+import type { UpsertResult } from '../bill-sync/document-upsert';
+import type { RecordFailureInput, RecordFailureResult } from '../bill-sync/failure-recording';
+import type { FinishRunInput, StartRunInput } from '../bill-sync/run-lifecycle';
+import type { QboDocumentType } from '../domain/invoice';
 
 /**
  * Small typed inputs and results of the bill-sync activities: ids, statuses and hashes, never whole bills
  * or QuickBooks documents (those stay in PostgreSQL, keyed by the run id).
  */
-
-export type SyncTrigger = 'webhook' | 'manual' | 'replay';
-
-export interface StartRunInput {
-  integrationId: string;
-  billId: string;
-  workflowId: string;
-  workflowRunId: string;
-  trigger: SyncTrigger;
-  replayedFromRunId?: string;
-}
+export type {
+  Eligibility,
+  FinishRunInput,
+  RecordFailureInput,
+  RecordFailureResult,
+  ResolvedCustomer,
+  StartRunInput,
+  UpsertResult,
+};
 
 export interface RunRef {
   runId: string;
 }
 
-export type Eligibility =
-  | { proceed: true; accountId: string; billVersion: number }
-  | {
-      proceed: false;
-      status: Extract<RunStatus, 'SKIPPED' | 'DISABLED'>;
-      reason: string;
-      accountId?: string;
-    };
-
-export interface CurrencyFacts {
-  multiCurrencyEnabled: boolean;
-  homeCurrency: string;
-  customerCurrency: string | null;
-}
-
-export interface ResolvedCustomer {
-  customerId: string;
-  /** How it was found: an existing mapping, a QBO customer with the account's name, or a new one. */
-  via: 'mapping' | 'linked-by-name' | 'created';
-  currency: CurrencyFacts;
-}
-
 export interface BuildInput extends RunRef {
-  customerId: string;
-  currency: CurrencyFacts;
+  customer: ResolvedCustomer;
 }
 
 export type BuildSummary =
   | {
       proceed: true;
-      documentType: 'Invoice' | 'CreditMemo';
+      documentType: QboDocumentType;
       payloadHash: string;
       lineCount: number;
       total: string;
     }
   | { proceed: false; status: 'SKIPPED'; reason: string };
-
-export interface UpsertResult {
-  outcome: 'created' | 'updated' | 'unchanged' | 'recreated' | 'adopted';
-  externalId: string;
-  externalType: 'Invoice' | 'CreditMemo';
-  url: string;
-  warnings: string[];
-}
-
-export interface FinishRunInput extends RunRef {
-  status: RunStatus;
-  message?: string;
-  result?: UpsertResult;
-}
-
-export interface RecordFailureInput extends RunRef {
-  failure: SyncFailure;
-  /** True when a retryable failure ran out of attempts. */
-  exhausted: boolean;
-}
-
-export interface RecordFailureResult {
-  status: RunStatus;
-  /** Set when this failure disabled the integration: notify once per disablement. */
-  disablementId?: string;
-}
 
 export interface NotifyDisabledInput {
   integrationId: string;

@@ -4,6 +4,7 @@ import { requireApiKey } from './admin-auth';
 import { errorHandler, notFoundRoute } from './http-errors';
 import { buildOpenApiDocument, createOpenApiRegistry } from './openapi';
 import type { Logger } from '../platform/logger';
+import { withTimeout } from '../platform/timeout';
 
 export interface HealthCheck {
   name: string;
@@ -32,7 +33,10 @@ export function createApp(options: AppOptions): Express {
     const results = await Promise.all(
       options.healthChecks.map(async (h) => {
         try {
-          return [h.name, await withTimeout(h.check(), 3000)] as const;
+          return [
+            h.name,
+            await withTimeout(h.check(), 3000, () => new Error('timed out after 3000 ms')),
+          ] as const;
         } catch (err) {
           return [h.name, { ok: false, detail: (err as Error).message }] as const;
         }
@@ -62,20 +66,4 @@ export function createApp(options: AppOptions): Express {
   app.use(notFoundRoute);
   app.use(errorHandler(options.logger));
   return app;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(t);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(t);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
-  });
 }

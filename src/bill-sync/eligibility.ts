@@ -1,38 +1,29 @@
-import type { Db } from '../db/pool';
-import { findM3terObject } from '../db/repositories/m3ter-objects';
-import { accountInScope } from '../domain/account-scope';
-import type { Integration } from '../domain/integration-settings';
-import { AccountSchema, type Account, type Bill } from '../domain/m3ter';
+import type { Queryable } from '../db/repositories/common';
+import { updateRun } from '../db/repositories/runs.repository';
+import { decideEligibility } from '../domain/eligibility';
+import type { RunStatus } from '../domain/run-status';
+import { accountOf, type RunContext } from './sync-context';
 
-/** The bill's account from our reference data; when not (yet) known, what the bill says of it. */
-export async function accountOfBill(db: Db, bill: Bill): Promise<Account> {
-  const stored = await findM3terObject(db, 'Account', bill.accountId);
-  const parsed = stored ? AccountSchema.safeParse(stored.data) : undefined;
-  if (parsed?.success) return parsed.data;
-  return { id: bill.accountId, code: bill.accountCode ?? null, name: bill.accountCode ?? bill.accountId };
-}
-
-export type EligibilityDecision =
-  { send: true } | { send: false; status: 'SKIPPED' | 'DISABLED'; reason: string };
-
-/** Whether this integration sends this bill now: enabled, account in scope, approved when it must be. */
-export function decideEligibility(
-  integration: Integration,
-  bill: Bill,
-  account: Account,
-): EligibilityDecision {
-  if (!integration.enabled) {
-    return {
-      send: false,
-      status: 'DISABLED',
-      reason: `the integration is disabled${integration.disabledReason ? `: ${integration.disabledReason}` : ''}`,
+export type Eligibility =
+  | { proceed: true; accountId: string; billVersion: number }
+  | {
+      proceed: false;
+      status: Extract<RunStatus, 'SKIPPED' | 'DISABLED'>;
+      reason: string;
+      accountId?: string;
     };
-  }
-  const scope = accountInScope(integration, account);
-  if (!scope.inScope)
-    return { send: false, status: 'SKIPPED', reason: scope.reason ?? 'the account is out of scope' };
-  if (integration.onlySendBillOnApproval && bill.status !== 'APPROVED') {
-    return { send: false, status: 'SKIPPED', reason: 'awaiting approval: the bill is PENDING' };
-  }
-  return { send: true };
+
+/**
+ * Check approval and filters: whether this run's integration sends the bill now (enabled, account in scope,
+ * approved when it must be). Records on the run which version of the bill it saw.
+ */
+export async function checkEligibility(db: Queryable, ctx: RunContext): Promise<Eligibility> {
+  const { run, integration, bill } = ctx;
+  if (!integration) return { proceed: false, status: 'SKIPPED', reason: 'the integration was deleted' };
+  if (!bill) return { proceed: false, status: 'SKIPPED', reason: `bill ${run.billId} has not been received` };
+  const { accountId } = bill.bill;
+  await updateRun(db, run.id, { accountId, billVersion: bill.version, contentHash: bill.contentHash });
+  const decision = decideEligibility(integration, bill.bill, accountOf(bill.bill, ctx.account));
+  if (!decision.send) return { proceed: false, status: decision.status, reason: decision.reason, accountId };
+  return { proceed: true, accountId, billVersion: bill.version };
 }

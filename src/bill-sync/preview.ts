@@ -1,23 +1,22 @@
 import type { Db } from '../db/pool';
-import { getBill } from '../db/repositories/bills.repository';
 import { getBillDocument } from '../db/repositories/bill-documents.repository';
-import { findIntegration } from '../db/repositories/integrations';
+import { isUuid } from '../db/repositories/common';
+import { decideEligibility } from '../domain/eligibility';
 import { DomainError, ERROR_CODES, NotFoundError } from '../domain/errors';
-import { contentHash } from '../domain/ids';
-import { createRealmCaches } from '../activities/bill-sync.activities';
-import { resolveQuickBooksCustomer } from '../activities/customer-resolution';
-import { buildDocumentForRun } from '../activities/document-build';
+import type { QboDocument } from '../domain/invoice';
 import { QuickBooksAuthError, type QuickBooksConnector } from '../quickbooks/connector';
-import { accountOfBill, decideEligibility } from './eligibility';
+import { createRealmCaches, resolveCustomer, type ResolvedCustomer } from './customer-resolution';
+import { buildBillDocument } from './document-build';
+import { billContext } from './sync-context';
 
 export type Preview =
   | {
       wouldSend: true;
-      documentType: 'Invoice' | 'CreditMemo';
+      documentType: QboDocument['type'];
       /** Exactly what would be sent (create body; an update sends it with Id and SyncToken). */
-      payload: Record<string, unknown>;
-      customer: { id: string; via: 'mapping' | 'linked-by-name' | 'created' };
-      existingDocument: { type: 'Invoice' | 'CreditMemo'; externalId: string | null } | null;
+      payload: QboDocument['payload'];
+      customer: { id: string; via: ResolvedCustomer['via'] };
+      existingDocument: { type: QboDocument['type']; externalId: string | null } | null;
       /** True when the document in QuickBooks already has this content: a sync would send nothing. */
       unchanged: boolean;
       total: string;
@@ -35,25 +34,13 @@ export async function previewBillDocument(
   billId: string,
 ): Promise<Preview> {
   const { db } = deps;
-  const integration = await findIntegration(db, integrationId);
-  if (!integration) throw new NotFoundError('Integration', integrationId);
-  const stored = await getBill(db, billId);
-  if (!stored) throw new NotFoundError('Bill', billId);
-  const bill = stored.bill;
-  const account = await accountOfBill(db, bill);
-  const decision = decideEligibility(integration, bill, account);
+  if (!isUuid(integrationId)) throw new NotFoundError('Integration', integrationId);
+  const ctx = await billContext(db, integrationId, billId);
+  const decision = decideEligibility(ctx.integration, ctx.bill, ctx.account);
   if (!decision.send) return { wouldSend: false, status: decision.status, reason: decision.reason };
   const customer = await deps.connector
-    .withClient(integration.credentialId, (client) =>
-      resolveQuickBooksCustomer({
-        db,
-        client,
-        integration,
-        account,
-        bill,
-        caches: createRealmCaches(),
-        readOnly: true,
-      }),
+    .withClient(ctx.integration.credentialId, (client) =>
+      resolveCustomer({ db, client, caches: createRealmCaches() }, ctx, { readOnly: true }),
     )
     .catch((err: unknown) => {
       // No credential, or one that is not (or no longer) authorized: a state of the integration, not a server fault.
@@ -63,24 +50,16 @@ export async function previewBillDocument(
         });
       throw err;
     });
-  const built = await buildDocumentForRun(db, {
-    integration,
-    bill,
-    account,
-    customerId: customer.customerId,
-    currency: customer.currency,
-  });
+  const built = await buildBillDocument(db, ctx, customer);
   if (built.kind === 'skip') return { wouldSend: false, status: 'SKIPPED', reason: built.reason };
   const link = await getBillDocument(db, integrationId, billId);
   return {
     wouldSend: true,
-    documentType: built.type,
-    payload: built.payload,
+    documentType: built.document.type,
+    payload: built.document.payload,
     customer: { id: customer.customerId, via: customer.via },
     existingDocument: link ? { type: link.documentType, externalId: link.externalId } : null,
-    unchanged:
-      link?.state === 'synced' &&
-      link.payloadHash === contentHash({ type: built.type, payload: built.payload }),
+    unchanged: link?.state === 'synced' && link.payloadHash === built.payloadHash,
     total: built.total,
     warnings: built.warnings,
   };

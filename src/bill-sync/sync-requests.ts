@@ -1,40 +1,46 @@
-import type { Client } from '@temporalio/client';
 import type { Db } from '../db/pool';
 import { getBill } from '../db/repositories/bills.repository';
+import { isUuid } from '../db/repositories/common';
 import { findIntegration } from '../db/repositories/integrations';
-import { getRun, listRuns, type IntegrationRun } from '../db/repositories/runs.repository';
+import {
+  deleteWaitingRun,
+  getRun,
+  insertRequestedRun,
+  listRuns,
+  type IntegrationRun,
+} from '../db/repositories/runs.repository';
+import { billSyncWorkflowId } from '../domain/ids';
 import { NotFoundError } from '../domain/errors';
 import { FAILURE_RUN_STATUSES, type RunStatus } from '../domain/run-status';
-import { requestBillSync, type StartedSync } from '../temporal/bill-sync-starter';
+import type { SyncRequester, SyncTrigger } from './sync-requester';
 
 export interface SyncRequestDeps {
   db: Db;
-  temporal: Client;
-  taskQueue: string;
+  syncs: SyncRequester;
 }
 
-/** Send now: a manual sync of one stored bill by one integration (ignores the account scope check here; the workflow applies it). */
+/** A run asked for over the API: it exists (WAITING) from the answer on, and its workflow takes it over. */
+export interface RequestedSync {
+  runId: string;
+  workflowId: string;
+}
+
+/** Send now: a manual sync of one stored bill by one integration (the workflow applies scope and approval). */
 export async function syncBillNow(
   deps: SyncRequestDeps,
   integrationId: string,
   billId: string,
-): Promise<StartedSync> {
-  const integration = await findIntegration(deps.db, integrationId);
+): Promise<RequestedSync> {
+  const integration = isUuid(integrationId) ? await findIntegration(deps.db, integrationId) : null;
   if (!integration) throw new NotFoundError('Integration', integrationId);
   const stored = await getBill(deps.db, billId);
   if (!stored) throw new NotFoundError('Bill', billId);
-  return requestBillSync(deps.temporal, deps.taskQueue, {
-    integrationId,
-    billId,
-    accountId: stored.bill.accountId,
-    trigger: 'manual',
-  });
+  return requestRun(deps, { integrationId, billId, accountId: stored.bill.accountId, trigger: 'manual' });
 }
 
-export interface ReplayResult {
+export interface ReplayResult extends RequestedSync {
   replayedFromRunId: string;
   billId: string;
-  workflowId: string;
 }
 
 /**
@@ -42,7 +48,7 @@ export interface ReplayResult {
  * and mappings. It updates the bill's document if one exists; it never creates a second one.
  */
 export async function replayRun(deps: SyncRequestDeps, runId: string): Promise<ReplayResult> {
-  const run = await getRun(deps.db, runId);
+  const run = isUuid(runId) ? await getRun(deps.db, runId) : undefined;
   if (!run) throw new NotFoundError('Run', runId);
   return replay(deps, run);
 }
@@ -59,7 +65,7 @@ export async function replayRuns(
   integrationId: string,
   filter: { statuses?: RunStatus[]; from?: string; to?: string; limit?: number },
 ): Promise<ReplayResult[]> {
-  const integration = await findIntegration(deps.db, integrationId);
+  const integration = isUuid(integrationId) ? await findIntegration(deps.db, integrationId) : null;
   if (!integration) throw new NotFoundError('Integration', integrationId);
   const statuses = filter.statuses?.length ? filter.statuses : DEFAULT_REPLAY_STATUSES;
   // Instants, not strings: a bound may be written with any offset.
@@ -77,14 +83,40 @@ export async function replayRuns(
 
 async function replay(deps: SyncRequestDeps, run: IntegrationRun): Promise<ReplayResult> {
   const stored = await getBill(deps.db, run.billId);
-  const { workflowId } = await requestBillSync(deps.temporal, deps.taskQueue, {
+  const requested = await requestRun(deps, {
     integrationId: run.integrationId,
     billId: run.billId,
     accountId: stored?.bill.accountId ?? run.accountId ?? '',
     trigger: 'replay',
     replayedFromRunId: run.id,
   });
-  return { replayedFromRunId: run.id, billId: run.billId, workflowId };
+  return { ...requested, replayedFromRunId: run.id, billId: run.billId };
+}
+
+/** Creates the WAITING run, then asks for the workflow (which takes the run over in its next pass). */
+async function requestRun(
+  deps: SyncRequestDeps,
+  request: {
+    integrationId: string;
+    billId: string;
+    accountId: string;
+    trigger: SyncTrigger;
+    replayedFromRunId?: string;
+  },
+): Promise<RequestedSync> {
+  const workflowId = billSyncWorkflowId(request.integrationId, request.billId);
+  const run = await insertRequestedRun(deps.db, {
+    ...request,
+    accountId: request.accountId || null,
+    workflowId,
+  });
+  try {
+    await deps.syncs.requestBillSync({ ...request, runId: run.id });
+  } catch (err) {
+    await deleteWaitingRun(deps.db, run.id).catch(() => undefined);
+    throw err;
+  }
+  return { runId: run.id, workflowId };
 }
 
 async function latestRunPerBill(db: Db, integrationId: string): Promise<IntegrationRun[]> {

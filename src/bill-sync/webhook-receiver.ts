@@ -1,4 +1,3 @@
-import type { Client } from '@temporalio/client';
 import type { Db } from '../db/pool';
 import {
   claimWebhookEvent,
@@ -8,9 +7,9 @@ import {
 } from '../db/repositories/bills.repository';
 import { listIntegrations } from '../db/repositories/integrations';
 import { accountInScope } from '../domain/account-scope';
-import { BillSchema, type Account, type Bill } from '../domain/m3ter';
-import { assertPgInteger, parseOrThrow } from '../api/http-errors';
 import { ValidationError } from '../domain/errors';
+import { accountFromBill, BillSchema, type Bill } from '../domain/m3ter';
+import { assertPgInteger, parseOrThrow } from '../domain/validation';
 import type { Logger } from '../platform/logger';
 import {
   ACCOUNTS,
@@ -22,13 +21,12 @@ import {
   upsertReferenceObject,
   type ReferenceKind,
 } from '../settings/reference-data';
-import { requestBillSync } from '../temporal/bill-sync-starter';
 import { actionFor, type M3terEvent } from './m3ter-event';
+import type { SyncRequester, SyncTrigger } from './sync-requester';
 
 export interface WebhookDeps {
   db: Db;
-  temporal: Client;
-  taskQueue: string;
+  syncs: SyncRequester;
   logger: Logger;
 }
 
@@ -97,7 +95,11 @@ export async function receiveM3terEvent(deps: WebhookDeps, event: M3terEvent): P
       detail: `bill version ${bill.version} is ${stored.outcome}`,
     };
   }
-  const current = (await getBill(deps.db, bill.id))?.bill ?? bill;
+  // Stored: this is the newest version; otherwise (a redelivery) the stored one is.
+  const current =
+    stored.outcome === 'stored' || stored.outcome === 'updated'
+      ? bill
+      : ((await getBill(deps.db, bill.id))?.bill ?? bill);
   const workflows = await fanOut(deps, current, 'webhook');
   await markWebhookEventProcessed(deps.db, event.id);
   return { ...base, result: 'processed', workflows };
@@ -119,21 +121,13 @@ function checkBillFits(bill: Bill, dtoField: string): void {
  * Signal-with-start of the bill's workflow for every integration whose account scope matches. Disabled
  * integrations are included: their workflow records a DISABLED run, to be replayed once re-enabled.
  */
-export async function fanOut(
-  deps: WebhookDeps,
-  bill: Bill,
-  trigger: 'webhook' | 'manual',
-): Promise<string[]> {
-  const account: Account = (await getReferenceObject(deps.db, ACCOUNTS, bill.accountId)) ?? {
-    id: bill.accountId,
-    code: bill.accountCode ?? null,
-    name: bill.accountCode ?? bill.accountId,
-  };
+export async function fanOut(deps: WebhookDeps, bill: Bill, trigger: SyncTrigger): Promise<string[]> {
+  const account = (await getReferenceObject(deps.db, ACCOUNTS, bill.accountId)) ?? accountFromBill(bill);
   const { data: integrations } = await listIntegrations(deps.db, {}, { limit: 10_000, offset: 0 });
   const started: string[] = [];
   for (const integration of integrations) {
     if (!accountInScope(integration, account).inScope) continue;
-    const { workflowId } = await requestBillSync(deps.temporal, deps.taskQueue, {
+    const { workflowId } = await deps.syncs.requestBillSync({
       integrationId: integration.id,
       billId: bill.id,
       accountId: bill.accountId,

@@ -78,6 +78,8 @@ export const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('QuickBooks sync <no-reply@localhost>'),
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(50),
+  /** A prebuilt workflow bundle (the production image has one); else the workflows are bundled at start-up. */
+  WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   // Workflows kept in memory between tasks; the others are replayed from history when they next run.
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(40).default(100),
 });
@@ -116,4 +118,16 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
       throw new ConfigError(missing.map((k) => `${k}: required when NODE_ENV=production`));
   }
   return env;
+}
+
+/** How users and Intuit reach the API: PUBLIC_BASE_URL, else where it listens (0.0.0.0 read as loopback). */
+export function publicBaseUrl(env: Pick<Env, 'PUBLIC_BASE_URL' | 'API_HOST' | 'API_PORT'>): string {
+  return (
+    env.PUBLIC_BASE_URL ?? `http://${env.API_HOST === '0.0.0.0' ? '127.0.0.1' : env.API_HOST}:${env.API_PORT}`
+  );
+}
+
+/** Whether QuickBooks is Intuit's (an app configured and the emulator not forced). */
+export function usesIntuit(env: Pick<Env, 'QBO_CLIENT_ID' | 'QBO_CLIENT_SECRET' | 'QBO_EMULATOR'>): boolean {
+  return Boolean(env.QBO_CLIENT_ID && env.QBO_CLIENT_SECRET && env.QBO_EMULATOR !== true);
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hashableDocument, type BuiltDocument, type QboDocument } from './invoice';
 
 /**
  * The one module that makes durable identifiers. Nothing else concatenates ids.
@@ -26,9 +27,27 @@ export function quickBooksRequestId(
   return `m3q-${digest.slice(0, 40)}`;
 }
 
+/**
+ * The id of the run of one workflow pass: a UUID (v4 layout) derived from the Temporal run and the start
+ * step's activity id, so a retried start records the same run.
+ */
+export function passRunId(workflowRunId: string, activityId: string): string {
+  const h = createHash('sha256').update(`${workflowRunId}/${activityId}`).digest('hex');
+  const variant = ((parseInt(h.slice(16, 17), 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
 /** Stable marker placed in the document's PrivateNote, used to find the document again after an uncertain create. */
 export function documentMarker(billId: string): string {
   return `[m3ter-bill:${billId}]`;
+}
+
+/**
+ * The hash that says whether a document changed (spec §5.5 "same payload hash → no QBO call"): of its type
+ * and payload only. The one place a document is hashed.
+ */
+export function documentHash(document: QboDocument | BuiltDocument): string {
+  return contentHash(hashableDocument(document));
 }
 
 /** Hash of a JSON-serialisable value with sorted keys: equal content, equal hash. */

@@ -175,3 +175,8 @@ export const OrgUserSchema = z.looseObject({
   email: z.email(),
 });
 export type OrgUser = z.infer<typeof OrgUserSchema>;
+
+/** What a bill says of its account, for when the account itself is not (yet) known to us. */
+export function accountFromBill(bill: Pick<Bill, 'accountId' | 'accountCode'>): Account {
+  return { id: bill.accountId, code: bill.accountCode ?? null, name: bill.accountCode ?? bill.accountId };
+}

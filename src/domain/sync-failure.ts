@@ -125,3 +125,11 @@ export const NON_RETRYABLE_FAILURE_CODES: readonly SyncFailureCode[] = SYNC_FAIL
  * again, so queueing behind a busy company uses no retry attempt and holds no worker slot.
  */
 export const REALM_BUSY_FAILURE_TYPE = 'QBO_REALM_BUSY';
+
+/** Thrown by sync code for a failure it has already described; turned into a Temporal failure at the activity edge. */
+export class SyncFailureError extends Error {
+  constructor(readonly failure: SyncFailure) {
+    super(failure.message);
+    this.name = 'SyncFailureError';
+  }
+}

@@ -56,7 +56,7 @@ export function createLogger(
 ): Logger {
   return pino(
     {
-      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      level: options.level ?? 'info',
       name: options.name,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     },

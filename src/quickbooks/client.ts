@@ -2,20 +2,16 @@ import QuickBooks from 'node-quickbooks';
 import type { z } from 'zod';
 import { QuickBooksError, toQuickBooksError } from './errors';
 import type { RateGovernor } from './rate-governor';
+import type { QboDocument, QboDocumentType } from '../domain/invoice';
 import {
-  CompanyInfoSchema,
   CreditMemoSchema,
   CustomerSchema,
   InvoiceSchema,
-  ItemSchema,
   PreferencesSchema,
-  type CompanyInfo,
   type CreditMemo,
   type Customer,
-  type DocumentPayload,
-  type DocumentType,
   type Invoice,
-  type Item,
+  type NewCustomer,
   type Preferences,
 } from './types';
 
@@ -38,10 +34,7 @@ interface NodeQuickBooks {
   createCustomer(entity: object, cb: Callback): void;
   getCustomer(id: string, cb: Callback): void;
   findCustomers(criteria: Criteria, cb: Callback): void;
-  getItem(id: string, cb: Callback): void;
-  findItems(criteria: Criteria, cb: Callback): void;
   getPreferences(cb: Callback): void;
-  getCompanyInfo(id: string, cb: Callback): void;
 }
 
 export interface QuickBooksClientOptions {
@@ -66,7 +59,11 @@ export interface WriteOptions {
   beforeSend?: () => Promise<void>;
 }
 
-export type SparseUpdate = { Id: string; SyncToken: string } & DocumentPayload;
+/** The document QuickBooks holds, named by its id and the SyncToken an update must carry. */
+export interface DocumentVersion {
+  Id: string;
+  SyncToken: string;
+}
 
 const OBJECT_NOT_FOUND = '610';
 
@@ -100,31 +97,33 @@ export class QuickBooksClient {
     return this.options.realmId;
   }
 
-  createDocument(
-    type: DocumentType,
-    payload: DocumentPayload,
-    options: WriteOptions,
-  ): Promise<Invoice | CreditMemo> {
-    const entity = { ...payload, requestId: options.requestId };
-    return type === 'Invoice'
+  createDocument(document: QboDocument, options: WriteOptions): Promise<Invoice | CreditMemo> {
+    const entity = { ...document.payload, requestId: options.requestId };
+    return document.type === 'Invoice'
       ? this.call((cb) => this.qbo.createInvoice(entity, cb), InvoiceSchema, true, options.beforeSend)
       : this.call((cb) => this.qbo.createCreditMemo(entity, cb), CreditMemoSchema, true, options.beforeSend);
   }
 
-  /** Sparse update: only the fields sent change; a `Line` array replaces every line. */
+  /** Sparse update of `existing` to `document`: only the fields sent change; `Line` replaces every line. */
   updateDocument(
-    type: DocumentType,
-    update: SparseUpdate,
+    document: QboDocument,
+    existing: DocumentVersion,
     options: WriteOptions,
   ): Promise<Invoice | CreditMemo> {
-    const entity = { ...update, sparse: true, requestId: options.requestId };
-    return type === 'Invoice'
+    const entity = {
+      ...document.payload,
+      Id: existing.Id,
+      SyncToken: existing.SyncToken,
+      sparse: true,
+      requestId: options.requestId,
+    };
+    return document.type === 'Invoice'
       ? this.call((cb) => this.qbo.updateInvoice(entity, cb), InvoiceSchema, true)
       : this.call((cb) => this.qbo.updateCreditMemo(entity, cb), CreditMemoSchema, true);
   }
 
   /** The document, or undefined when QuickBooks no longer has it (deleted: code 610). */
-  async getDocument(type: DocumentType, id: string): Promise<Invoice | CreditMemo | undefined> {
+  async getDocument(type: QboDocumentType, id: string): Promise<Invoice | CreditMemo | undefined> {
     try {
       return type === 'Invoice'
         ? await this.call((cb) => this.qbo.getInvoice(id, cb), InvoiceSchema, false)
@@ -137,8 +136,8 @@ export class QuickBooksClient {
 
   /** Deletes a document (used when a regenerated bill turns an invoice into a credit memo or back). */
   async deleteDocument(
-    type: DocumentType,
-    ref: { Id: string; SyncToken: string },
+    type: QboDocumentType,
+    ref: DocumentVersion,
     options: WriteOptions,
   ): Promise<void> {
     const entity = { Id: ref.Id, SyncToken: ref.SyncToken, requestId: options.requestId };
@@ -151,7 +150,7 @@ export class QuickBooksClient {
 
   /** Documents of one customer whose PrivateNote contains `marker` (PrivateNote itself is not queryable). */
   async findDocumentsByMarker(
-    type: DocumentType,
+    type: QboDocumentType,
     customerId: string,
     marker: string,
   ): Promise<Array<Invoice | CreditMemo>> {
@@ -174,21 +173,13 @@ export class QuickBooksClient {
     return found.filter((c) => c.Active !== false && c.DisplayName === displayName);
   }
 
-  createCustomer(customer: Record<string, unknown>, options: WriteOptions): Promise<Customer> {
+  createCustomer(customer: NewCustomer, options: WriteOptions): Promise<Customer> {
     const entity = { ...customer, requestId: options.requestId };
     return this.call((cb) => this.qbo.createCustomer(entity, cb), CustomerSchema, true);
   }
 
-  getItem(id: string): Promise<Item> {
-    return this.call((cb) => this.qbo.getItem(id, cb), ItemSchema, false);
-  }
-
   getPreferences(): Promise<Preferences> {
     return this.call((cb) => this.qbo.getPreferences(cb), PreferencesSchema, false);
-  }
-
-  getCompanyInfo(): Promise<CompanyInfo> {
-    return this.call((cb) => this.qbo.getCompanyInfo(this.realmId, cb), CompanyInfoSchema, false);
   }
 
   private async query<S extends z.ZodType>(

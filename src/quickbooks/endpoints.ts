@@ -1,5 +1,5 @@
 import type { Destination } from '../domain/integration-settings';
-import type { DocumentType } from './types';
+import type { QboDocumentType } from '../domain/invoice';
 
 /** Where QuickBooks lives for each destination, and the OAuth app that talks to it. */
 export interface QuickBooksEndpoints {
@@ -33,7 +33,7 @@ export const INTUIT = {
 export function documentUrl(
   endpoints: Pick<QuickBooksEndpoints, 'appBaseUrl'>,
   destination: Destination,
-  type: DocumentType,
+  type: QboDocumentType,
   id: string,
 ): string {
   const page = type === 'Invoice' ? 'invoice' : 'creditmemo';

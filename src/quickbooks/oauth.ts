@@ -1,5 +1,6 @@
 import OAuthClient from 'intuit-oauth';
 import type { Destination } from '../domain/integration-settings';
+import { withTimeout } from '../platform/timeout';
 import type { QuickBooksEndpoints } from './endpoints';
 
 /**
@@ -136,7 +137,7 @@ export async function exchangeCode(
   }).toString();
   const started = new Date();
   try {
-    const response = await withTimeout(client.createToken(query));
+    const response = await bounded(client.createToken(query));
     const tokens = toTokenSet(response.getToken() as RawToken, started, { realmId: callback.realmId });
     return { ...tokens, realmId: callback.realmId };
   } catch (err) {
@@ -155,7 +156,7 @@ export async function refreshTokens(
   // Expiry is counted from before the request: a slow answer makes the token look older, never younger.
   const started = new Date();
   try {
-    const response = await withTimeout(client.refreshUsingToken(refreshToken));
+    const response = await bounded(client.refreshUsingToken(refreshToken));
     return toTokenSet(response.getToken() as RawToken, started, fallback);
   } catch (err) {
     throw toOAuthError(err);
@@ -173,7 +174,7 @@ export async function revokeToken(
 ): Promise<void> {
   const client = createOAuthClient(endpoints, destination);
   try {
-    await withTimeout(client.revoke({ refresh_token: refreshToken }));
+    await bounded(client.revoke({ refresh_token: refreshToken }));
   } catch (err) {
     const e = toOAuthError(err);
     if (e instanceof InvalidGrantError) return;
@@ -218,21 +219,11 @@ export function toOAuthError(err: unknown): Error {
   return new TokenEndpointError(`Intuit's token endpoint failed: ${shortCode}`.slice(0, 300));
 }
 
-function withTimeout<T>(promise: Promise<T>, ms = TOKEN_CALL_TIMEOUT_MS): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new TokenEndpointError(`Intuit's token endpoint did not answer within ${ms} ms`)),
-      ms,
-    );
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (err: unknown) => {
-        clearTimeout(timer);
-        reject(err instanceof Error ? err : new Error(String(err)));
-      },
-    );
-  });
+/** A token-endpoint call, bounded. */
+function bounded<T>(promise: Promise<T>): Promise<T> {
+  return withTimeout(
+    promise,
+    TOKEN_CALL_TIMEOUT_MS,
+    () => new TokenEndpointError(`Intuit's token endpoint did not answer within ${TOKEN_CALL_TIMEOUT_MS} ms`),
+  );
 }

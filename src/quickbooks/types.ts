@@ -56,14 +56,6 @@ export const CustomerSchema = z.looseObject({
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 
-export const ItemSchema = z.looseObject({
-  Id: z.string(),
-  Name: z.string(),
-  Type: z.string().optional(),
-  Active: z.boolean().optional(),
-});
-export type Item = z.infer<typeof ItemSchema>;
-
 export const PreferencesSchema = z.looseObject({
   CurrencyPrefs: z
     .looseObject({ MultiCurrencyEnabled: z.boolean().optional(), HomeCurrency: RefSchema.optional() })
@@ -72,14 +64,12 @@ export const PreferencesSchema = z.looseObject({
 });
 export type Preferences = z.infer<typeof PreferencesSchema>;
 
-export const CompanyInfoSchema = z.looseObject({
-  Id: z.string().optional(),
-  CompanyName: z.string().optional(),
-  Country: z.string().optional(),
-});
-export type CompanyInfo = z.infer<typeof CompanyInfoSchema>;
-
-export type DocumentType = 'Invoice' | 'CreditMemo';
-
-/** A document create body as the product builds it (see src/domain/invoice). */
-export type DocumentPayload = Record<string, unknown>;
+/** A customer create body (POST /customer). */
+export interface NewCustomer {
+  DisplayName: string;
+  PrimaryEmailAddr?: { Address: string };
+  BillAddr?: Partial<
+    Record<'Line1' | 'Line2' | 'Line3' | 'Line4' | 'City' | 'CountrySubDivisionCode' | 'PostalCode' | 'Country', string>
+  >;
+  CurrencyRef?: { value: string };
+}

@@ -164,37 +164,6 @@ export async function deleteReferenceObject<T extends Versioned>(
   return deleteM3terObject(q, k.kind, id, version);
 }
 
-// Named functions for the webhook handlers and the sync.
-export const upsertAccount = (q: Queryable, account: Account) => upsertReferenceObject(q, ACCOUNTS, account);
-export const upsertProduct = (q: Queryable, product: Product) => upsertReferenceObject(q, PRODUCTS, product);
-export const upsertAggregation = (q: Queryable, aggregation: Aggregation) =>
-  upsertReferenceObject(q, AGGREGATIONS, aggregation);
-export const upsertCompoundAggregation = (q: Queryable, compound: CompoundAggregation) =>
-  upsertReferenceObject(q, COMPOUND_AGGREGATIONS, compound);
-export const upsertOrgUser = (q: Queryable, user: OrgUser) => upsertReferenceObject(q, ORG_USERS, user);
-export const deleteAccount = (q: Queryable, id: string, version?: number | null) =>
-  deleteReferenceObject(q, ACCOUNTS, id, version);
-export const deleteProduct = (q: Queryable, id: string, version?: number | null) =>
-  deleteReferenceObject(q, PRODUCTS, id, version);
-export const deleteAggregation = (q: Queryable, id: string, version?: number | null) =>
-  deleteReferenceObject(q, AGGREGATIONS, id, version);
-export const deleteCompoundAggregation = (q: Queryable, id: string, version?: number | null) =>
-  deleteReferenceObject(q, COMPOUND_AGGREGATIONS, id, version);
-export const deleteOrgUser = (q: Queryable, id: string, version?: number | null) =>
-  deleteReferenceObject(q, ORG_USERS, id, version);
-export const getAccount = (q: Queryable, id: string) => getReferenceObject(q, ACCOUNTS, id);
-export const getProduct = (q: Queryable, id: string) => getReferenceObject(q, PRODUCTS, id);
-export const getAggregation = (q: Queryable, id: string) => getReferenceObject(q, AGGREGATIONS, id);
-export const getCompoundAggregation = (q: Queryable, id: string) =>
-  getReferenceObject(q, COMPOUND_AGGREGATIONS, id);
-export const getOrgUser = (q: Queryable, id: string) => getReferenceObject(q, ORG_USERS, id);
-
-/** The org users with these ids that we know (e.g. to e-mail the integration's notification users). */
-export async function findOrgUsers(q: Queryable, ids: readonly string[]): Promise<OrgUser[]> {
-  const users = await Promise.all(ids.map((id) => getOrgUser(q, id)));
-  return users.filter((u): u is OrgUser => u !== null);
-}
-
 /** The ids among `ids` not known (live) as any of `kinds`, in input order, without repeats. */
 export async function unknownReferenceIds(
   q: Queryable,

@@ -1,40 +1,33 @@
 import type { Client } from '@temporalio/client';
+import type { BillSyncRequest, StartedSync, SyncRequester } from '../bill-sync/sync-requester';
 import { billSyncWorkflowId } from '../domain/ids';
-import { billChangedSignal, billSync, type BillSyncInput } from '../workflows/bill-sync.workflow';
+import { billChangedSignal, billSync } from '../workflows/bill-sync.workflow';
 import { AccountIdKey, BillIdKey, IntegrationIdKey, SyncStatusKey } from '../workflows/search-attributes';
 
-export interface BillSyncRequest extends BillSyncInput {
-  accountId: string;
-}
-
-export interface StartedSync {
-  workflowId: string;
-  runId: string;
-}
-
 /**
- * Asks for a sync of one bill by one integration: signal-with-start of `bill-sync/<integration>/<bill>`.
- * A running workflow takes the signal and does one more pass with the newest stored bill (bursts coalesce);
- * otherwise a new run starts.
+ * The bill sync's requests on Temporal: signal-with-start of `bill-sync/<integration>/<bill>`. A running
+ * workflow takes the signal and does one more pass with the newest stored bill (bursts coalesce);
+ * otherwise a new run starts, with its search attributes set at start.
  */
-export async function requestBillSync(
-  client: Client,
-  taskQueue: string,
-  request: BillSyncRequest,
-): Promise<StartedSync> {
-  const workflowId = billSyncWorkflowId(request.integrationId, request.billId);
-  const handle = await client.workflow.signalWithStart(billSync, {
-    workflowId,
-    taskQueue,
-    args: [request],
-    signal: billChangedSignal,
-    signalArgs: [{ trigger: request.trigger, replayedFromRunId: request.replayedFromRunId }],
-    typedSearchAttributes: [
-      { key: IntegrationIdKey, value: request.integrationId },
-      { key: BillIdKey, value: request.billId },
-      { key: AccountIdKey, value: request.accountId },
-      { key: SyncStatusKey, value: 'STARTED' },
-    ],
-  });
-  return { workflowId, runId: handle.signaledRunId };
+export function temporalSyncRequester(client: Client, taskQueue: string): SyncRequester {
+  return {
+    async requestBillSync(request: BillSyncRequest): Promise<StartedSync> {
+      const { integrationId, billId, accountId, ...change } = request;
+      const workflowId = billSyncWorkflowId(integrationId, billId);
+      await client.workflow.signalWithStart(billSync, {
+        workflowId,
+        taskQueue,
+        args: [{ integrationId, billId, accountId, trigger: change.trigger }],
+        signal: billChangedSignal,
+        signalArgs: [change],
+        typedSearchAttributes: [
+          { key: IntegrationIdKey, value: integrationId },
+          { key: BillIdKey, value: billId },
+          { key: AccountIdKey, value: accountId },
+          { key: SyncStatusKey, value: 'STARTED' },
+        ],
+      });
+      return { workflowId };
+    },
+  };
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import {
-  deleteAccount,
-  findOrgUsers,
-  getAccount,
+  ACCOUNTS,
+  deleteReferenceObject,
   getOrganizationCurrency,
-  upsertAccount,
-  upsertProduct,
+  getReferenceObject,
+  ORG_USERS,
+  PRODUCTS,
+  upsertReferenceObject,
 } from '../../src/settings/reference-data';
 import { useApi } from '../support/api-harness';
 import { assertFieldRejected, snapshot } from './helpers';
@@ -46,7 +47,7 @@ describe('m3ter reference data API', () => {
     assert.deepEqual(res.body, { applied: true, created: true, storedVersion: 3, object: ACCOUNT });
     const read = await ctx.api.request('GET', `/reference/accounts/${ACCOUNT.id}`);
     assert.deepEqual(read.body, ACCOUNT);
-    assert.deepEqual(await getAccount(ctx.t.db, ACCOUNT.id), ACCOUNT);
+    assert.deepEqual(await getReferenceObject(ctx.t.db, ACCOUNTS, ACCOUNT.id), ACCOUNT);
     const listed = await ctx.api.request<Page>('GET', '/reference/accounts?code=acme');
     assert.deepEqual(listed.body.data, [ACCOUNT]);
     assert.equal(listed.body.total, 1);
@@ -118,17 +119,24 @@ describe('m3ter reference data API', () => {
 
     assert.equal((await ctx.api.request('DELETE', '/reference/accounts/never-existed')).status, 404);
     // a delete event for an object we never saw leaves a tombstone: its out-of-order create is ignored
-    assert.deepEqual(await deleteAccount(ctx.t.db, 'acc-never-seen', 4), {
+    assert.deepEqual(await deleteReferenceObject(ctx.t.db, ACCOUNTS, 'acc-never-seen', 4), {
       applied: false,
       reason: 'not found',
       storedVersion: null,
     });
     assert.equal(
-      (await upsertAccount(ctx.t.db, { id: 'acc-never-seen', name: 'late create', version: 4 })).applied,
+      (
+        await upsertReferenceObject(ctx.t.db, ACCOUNTS, {
+          id: 'acc-never-seen',
+          name: 'late create',
+          version: 4,
+        })
+      ).applied,
       false,
     );
     assert.equal(
-      (await upsertAccount(ctx.t.db, { id: 'acc-never-seen', name: 'newer', version: 5 })).applied,
+      (await upsertReferenceObject(ctx.t.db, ACCOUNTS, { id: 'acc-never-seen', name: 'newer', version: 5 }))
+        .applied,
       true,
     );
   });
@@ -176,11 +184,12 @@ describe('m3ter reference data API', () => {
       assert.equal(older.body.reason, 'stale version', kind);
       assert.equal((await ctx.api.request('GET', `/reference/${kind}/unknown`)).status, 404, kind);
     }
-    assert.deepEqual(
-      (await findOrgUsers(ctx.t.db, ['user-1', 'ghost'])).map((u) => u.email),
-      ['ops@example.com'],
+    assert.equal((await getReferenceObject(ctx.t.db, ORG_USERS, 'user-1'))?.email, 'ops@example.com');
+    assert.equal(await getReferenceObject(ctx.t.db, ORG_USERS, 'ghost'), null);
+    assert.equal(
+      (await upsertReferenceObject(ctx.t.db, PRODUCTS, { id: 'prod-2', name: 'Direct' })).applied,
+      true,
     );
-    assert.equal((await upsertProduct(ctx.t.db, { id: 'prod-2', name: 'Direct' })).applied, true);
   });
 
   it('rejects invalid objects naming the field, writing nothing', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { upsertBillDocument, type UpsertRequest } from '../../src/activities/document-upsert';
+import { upsertBillDocument, type UpsertRequest } from '../../src/bill-sync/document-upsert';
 import { documentMarker } from '../../src/domain/ids';
 import { QuickBooksClient } from '../../src/quickbooks/client';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
@@ -31,18 +31,22 @@ describe('chaos finding: an upsert retried after its worker died', function () {
     const request = (runStartedAt: string): UpsertRequest => ({
       integrationId,
       billId,
-      customerId: customer.Id,
-      documentType: 'Invoice',
-      payload: {
-        CustomerRef: { value: customer.Id },
-        Line: [
-          {
-            Amount: 12.34,
-            DetailType: 'SalesItemLineDetail',
-            SalesItemLineDetail: { Qty: 1, UnitPrice: 12.34 },
-          },
-        ],
-        PrivateNote: documentMarker(billId),
+      document: {
+        type: 'Invoice',
+        payload: {
+          CustomerRef: { value: customer.Id },
+          TxnDate: '2026-11-01',
+          Line: [
+            {
+              Amount: 12.34,
+              DetailType: 'SalesItemLineDetail',
+              SalesItemLineDetail: { Qty: 1, UnitPrice: 12.34 },
+            },
+          ],
+          PrivateNote: documentMarker(billId),
+          AllowOnlineACHPayment: false,
+          AllowOnlineCreditCardPayment: false,
+        },
       },
       payloadHash: 'hash-1',
       runStartedAt,

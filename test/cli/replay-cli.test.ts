@@ -65,20 +65,23 @@ describe('replay CLI (npm run replay) against the API', function () {
 
     const one = await replayCli(h, ['--run', failed[0]!]);
     assert.equal(one.code, 0, one.stderr);
-    assert.deepEqual(JSON.parse(one.stdout), {
+    const answered = JSON.parse(one.stdout) as { runId: string };
+    assert.deepEqual(answered, {
+      runId: answered.runId,
       replayedFromRunId: failed[0],
       billId: bills[0]!.id,
       workflowId: `bill-sync/${integrationId}/${bills[0]!.id}`,
     });
     const first = await h.waitForSync(integrationId, bills[0]!.id);
     assert.equal(first.status, 'COMPLETE');
+    assert.equal(first.runId, answered.runId);
     assert.equal((await getRunApi(h, first.runId)).replayedFromRunId, failed[0]);
 
     const many = await replayCli(h, ['--integration', integrationId, '--status', 'ERROR,DISABLED']);
     assert.equal(many.code, 0, many.stderr);
     const body = JSON.parse(many.stdout) as {
       replayed: number;
-      runs: Array<{ replayedFromRunId: string; billId: string }>;
+      runs: Array<{ runId: string; replayedFromRunId: string; billId: string }>;
     };
     assert.equal(body.replayed, 1, 'the first bill completed already');
     assert.deepEqual(
@@ -87,6 +90,7 @@ describe('replay CLI (npm run replay) against the API', function () {
     );
     const second = await h.waitForSync(integrationId, bills[1]!.id);
     assert.equal(second.status, 'COMPLETE');
+    assert.equal(second.runId, body.runs[0]!.runId);
     assert.equal((await getRunApi(h, second.runId)).replayedFromRunId, failed[1]);
 
     assert.equal(invoicesOf(h, realmId).length, 2);

@@ -48,8 +48,11 @@ describe('QuickBooks token lifecycle', function () {
     const c = h.emulator.control.counters();
     return (c.byOperation['POST oauth refresh_token'] ?? 0) > 0 ? (c.byStatus['400'] ?? 0) : 0;
   };
-  const companyName = (c: QuickBooksConnector, credentialId: string) =>
-    c.withClient(credentialId, async (client) => (await client.getCompanyInfo()).CompanyName);
+  const homeCurrency = (c: QuickBooksConnector, credentialId: string) =>
+    c.withClient(
+      credentialId,
+      async (client) => (await client.getPreferences()).CurrencyPrefs?.HomeCurrency?.value,
+    );
 
   /** Marks the stored access token as expired (as our clock sees it), without touching the emulator. */
   async function expireLocally(credentialId: string): Promise<void> {
@@ -63,13 +66,13 @@ describe('QuickBooks token lifecycle', function () {
     const { credentialId } = await h.connectCredential();
     const c = connector();
     h.emulator.control.resetCounters();
-    assert.ok(await companyName(c, credentialId));
-    assert.ok(await companyName(c, credentialId));
+    assert.ok(await homeCurrency(c, credentialId));
+    assert.ok(await homeCurrency(c, credentialId));
     assert.equal(refreshes(), 0, 'no refresh while the access token is good');
 
     const before = await readCredentialTokens(h.database.db, h.secretBox, credentialId);
     await expireLocally(credentialId);
-    assert.ok(await companyName(c, credentialId));
+    assert.ok(await homeCurrency(c, credentialId));
     assert.equal(refreshes(), 1);
     const after = await readCredentialTokens(h.database.db, h.secretBox, credentialId);
     assert.ok(before && after);
@@ -84,7 +87,7 @@ describe('QuickBooks token lifecycle', function () {
     const c = connector();
     h.emulator.control.resetCounters();
     h.emulator.control.expireAccessTokens(realmId);
-    assert.ok(await companyName(c, credentialId));
+    assert.ok(await homeCurrency(c, credentialId));
     assert.equal(refreshes(), 1);
     assert.equal(h.emulator.control.counters().byStatus['401'], 1);
   });
@@ -98,7 +101,7 @@ describe('QuickBooks token lifecycle', function () {
       await expireLocally(credentialId);
       h.emulator.control.resetCounters();
       const names = await Promise.all(
-        Array.from({ length: 40 }, (_, i) => companyName(i % 2 ? processA : processB, credentialId)),
+        Array.from({ length: 40 }, (_, i) => homeCurrency(i % 2 ? processA : processB, credentialId)),
       );
       assert.equal(names.length, 40);
       assert.equal(refreshes(), 1, 'one refresh for everyone');
@@ -118,13 +121,13 @@ describe('QuickBooks token lifecycle', function () {
     await expireLocally(credentialId);
     const misconfigured = connector({ endpoints: { ...h.endpoints, clientSecret: 'wrong' } });
     await assert.rejects(
-      companyName(misconfigured, credentialId),
+      homeCurrency(misconfigured, credentialId),
       (err: unknown) => err instanceof QuickBooksAuthError && err.reason === 'app-rejected',
     );
     assert.equal((await findCredential(h.database.db, credentialId))?.status, 'AUTHORIZED');
 
     h.emulator.control.revokeToken(tokens.refreshToken);
-    await assert.rejects(companyName(connector(), credentialId), (err: unknown) => {
+    await assert.rejects(homeCurrency(connector(), credentialId), (err: unknown) => {
       assert.ok(err instanceof QuickBooksAuthError);
       assert.equal(err.reason, 'invalid-grant');
       assert.ok(!err.message.includes(tokens.refreshToken) && !err.message.includes(tokens.accessToken));
@@ -132,7 +135,7 @@ describe('QuickBooks token lifecycle', function () {
     });
     assert.equal((await findCredential(h.database.db, credentialId))?.status, 'EXPIRED');
     await assert.rejects(
-      companyName(connector(), credentialId),
+      homeCurrency(connector(), credentialId),
       (err: unknown) => err instanceof QuickBooksAuthError && err.reason === 'not-connected',
     );
   });
@@ -220,9 +223,9 @@ describe('QuickBooks token lifecycle', function () {
 
     // Used by a sync: the 14-day warning, once.
     const c = connector({ expiryWarningDays: [14, 3] });
-    await companyName(c, credentialId);
-    await companyName(c, credentialId);
-    await companyName(connector({ expiryWarningDays: [14, 3] }), credentialId);
+    await homeCurrency(c, credentialId);
+    await homeCurrency(c, credentialId);
+    await homeCurrency(connector({ expiryWarningDays: [14, 3] }), credentialId);
     let events = await warnings();
     assert.equal(events.length, 1);
     assert.deepEqual(events[0]!.details, {
@@ -241,7 +244,7 @@ describe('QuickBooks token lifecycle', function () {
 
     // A week later: inside 3 days → the 3-day warning, once.
     const later = () => new Date(Date.now() + 8 * DAY);
-    await companyName(connector({ expiryWarningDays: [14, 3], now: later }), credentialId).catch(
+    await homeCurrency(connector({ expiryWarningDays: [14, 3], now: later }), credentialId).catch(
       () => undefined,
     );
     assert.equal(await sweepExpiryWarnings({ db: h.database.db, thresholdsDays: [14, 3], now: later }), 0);

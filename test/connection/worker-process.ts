@@ -9,7 +9,7 @@
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
-import { createDisabledNotifier } from '../../src/activities/disabled-notifier';
+import { createDisabledNotifier } from '../../src/bill-sync/disabled-notifier';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/platform/logger';
 import { createSecretBox } from '../../src/platform/secret-box';

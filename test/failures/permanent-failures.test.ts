@@ -127,19 +127,24 @@ describe('failures: permanent errors, events, paid and deleted documents', funct
     // Fix the cause: map the account to an existing QuickBooks customer, then replay the run.
     const customer = seededCustomer(h, realmId, 'Cool Cars');
     await mapAccount(h, account.id, customer.Id);
-    const replay = await h.api.request<{ replayedFromRunId: string; billId: string; workflowId: string }>(
-      'POST',
-      `/integration-runs/${failedRun.id}/replay`,
-    );
+    const replay = await h.api.request<{
+      runId: string;
+      replayedFromRunId: string;
+      billId: string;
+      workflowId: string;
+    }>('POST', `/integration-runs/${failedRun.id}/replay`);
     assert.equal(replay.status, 202, replay.text);
     assert.deepEqual(replay.body, {
+      runId: replay.body.runId,
       replayedFromRunId: failedRun.id,
       billId: bill.id,
       workflowId: `bill-sync/${integrationId}/${bill.id}`,
     });
+    // The answer names the new run: it exists at once (WAITING until the workflow takes it up).
+    assert.ok(['WAITING', 'STARTED', 'COMPLETE'].includes((await getRunApi(h, replay.body.runId)).status));
     const replayed = await h.waitForSync(integrationId, bill.id);
     assert.equal(replayed.status, 'COMPLETE');
-    assert.notEqual(replayed.runId, failedRun.id);
+    assert.equal(replayed.runId, replay.body.runId, 'the run the replay answered with is the one that ran');
     const replayRun = await getRunApi(h, replayed.runId);
     assert.equal(replayRun.replayedFromRunId, failedRun.id);
     assert.equal(replayRun.trigger, 'replay');

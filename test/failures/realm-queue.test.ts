@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { storeBill } from '../../src/db/repositories/bills.repository';
 import { billSyncWorkflowId } from '../../src/domain/ids';
-import { billSync } from '../../src/workflows/bill-sync.workflow';
+import { SHORT_QUICKBOOKS_RETRY } from '../support/short-retries.workflow-interceptor';
 import { sampleBill } from '../support/bills';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
 import { getIntegrationApi, invoicesOfBill, newAccount, scopedIntegration, watchStatuses } from './helpers';
@@ -19,6 +19,7 @@ describe('failures: a busy QuickBooks company queues bills instead of failing th
   before(async () => {
     h = await startSyncHarness({
       governor: { requestsPerMinute: 120, burst: 2, concurrency: 2, maxWaitMs: 600 },
+      shortQuickBooksRetries: true,
     });
   });
   after(async () => h?.stop());
@@ -36,22 +37,18 @@ describe('failures: a busy QuickBooks company queues bills instead of failing th
     );
     for (const bill of bills) await storeBill(h.database.db, bill);
     h.emulator.control.resetCounters();
-    const handles = await Promise.all(
+    await Promise.all(
       bills.map((bill) =>
-        h.temporal.workflow.start(billSync, {
-          workflowId: billSyncWorkflowId(integrationId, bill.id),
-          taskQueue: h.taskQueue,
-          args: [
-            {
-              integrationId,
-              billId: bill.id,
-              accountId: bill.accountId,
-              trigger: 'manual',
-              quickBooksRetry: { maximumAttempts: 2, initialInterval: 100, maximumInterval: 200 },
-            },
-          ],
+        h.syncs.requestBillSync({
+          integrationId,
+          billId: bill.id,
+          accountId: bill.accountId,
+          trigger: 'manual',
         }),
       ),
+    );
+    const handles = bills.map((bill) =>
+      h.temporal.workflow.getHandle(billSyncWorkflowId(integrationId, bill.id)),
     );
     const [results, statuses] = await Promise.all([
       Promise.all(handles.map((handle) => handle.result())),
@@ -85,7 +82,8 @@ describe('failures: a busy QuickBooks company queues bills instead of failing th
       assert.deepEqual([...scheduled], ['upsertDocument']);
       for (const e of events!) {
         const attempt = e.activityTaskStartedEventAttributes?.attempt;
-        if (attempt !== undefined && attempt !== null) assert.ok(attempt <= 2, `attempt ${attempt}`);
+        if (attempt !== undefined && attempt !== null)
+          assert.ok(attempt <= SHORT_QUICKBOOKS_RETRY.maximumAttempts, `attempt ${attempt}`);
       }
     }
     assert.ok(timers >= waited, `${timers} timers for ${waited} bills that waited`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createBillSyncActivities } from '../../src/activities/bill-sync.activities';
-import { createDisabledNotifier } from '../../src/activities/disabled-notifier';
+import { createDisabledNotifier } from '../../src/bill-sync/disabled-notifier';
 import {
   claimNotification,
   listIntegrationEvents,

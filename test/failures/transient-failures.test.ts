@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import type { WorkflowHandle } from '@temporalio/client';
 import type { FaultAction } from '../../emulators/quickbooks/types';
 import { storeBill } from '../../src/db/repositories/bills.repository';
 import { findCredential, readCredentialTokens } from '../../src/db/repositories/credentials';
-import { billSyncWorkflowId } from '../../src/domain/ids';
 import type { Bill } from '../../src/domain/m3ter';
-import { billSync, type BillSyncInput, type BillSyncResult } from '../../src/workflows/bill-sync.workflow';
+import type { BillSyncResult } from '../../src/workflows/bill-sync.workflow';
 import { describeFailure, toApplicationFailure } from '../../src/activities/failure-edge';
 import { classifyFailure, exhaustedStatus } from '../../src/domain/sync-failure';
 import { QuickBooksClient } from '../../src/quickbooks/client';
 import { sampleBill } from '../support/bills';
+import { SHORT_QUICKBOOKS_RETRY } from '../support/short-retries.workflow-interceptor';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
 import {
   getIntegrationApi,
@@ -32,24 +31,24 @@ describe('failures: transient QuickBooks errors are retried', function () {
   let h: SyncHarness;
 
   before(async () => {
-    h = await startSyncHarness();
+    // QuickBooks steps retry every 100–500 ms and give up after 2 attempts (production: 2 s–1 min, 8).
+    h = await startSyncHarness({ shortQuickBooksRetries: true });
   });
   after(async () => h?.stop());
 
-  /** Starts the bill's workflow directly (the bill stored first) with a shortened QuickBooks retry policy. */
-  const syncWithRetry = async (
+  /** Stores the bill and asks for its sync the way the product does (signal-with-start). */
+  const syncStored = async (
     integrationId: string,
     bill: Bill,
-    quickBooksRetry: NonNullable<BillSyncInput['quickBooksRetry']>,
-  ): Promise<WorkflowHandle<typeof billSync>> => {
+  ): Promise<{ result: Promise<BillSyncResult> }> => {
     await storeBill(h.database.db, bill);
-    return h.temporal.workflow.start(billSync, {
-      workflowId: billSyncWorkflowId(integrationId, bill.id),
-      taskQueue: h.taskQueue,
-      args: [
-        { integrationId, billId: bill.id, accountId: bill.accountId, trigger: 'manual', quickBooksRetry },
-      ],
+    await h.syncs.requestBillSync({
+      integrationId,
+      billId: bill.id,
+      accountId: bill.accountId,
+      trigger: 'manual',
     });
+    return { result: h.waitForSync(integrationId, bill.id) };
   };
 
   it('retries 500, 503 and a dropped connection to COMPLETE, showing AWAITING_RETRY meanwhile', async () => {
@@ -121,9 +120,8 @@ describe('failures: transient QuickBooks errors are retried', function () {
     ]);
     const bill = sampleBill({ accountId: account.id });
     const started = Date.now();
-    // The policy's maximum interval (1 s here, 1 minute in production) caps the 429's 15 s wait.
-    const handle = await syncWithRetry(integrationId, bill, { initialInterval: 200, maximumInterval: 1_000 });
-    const result = handle.result();
+    // The policy's maximum interval (500 ms here, 1 minute in production) caps the 429's 15 s wait.
+    const { result } = await syncStored(integrationId, bill);
     const statuses = await watchStatuses(h, integrationId, bill.id, result);
     assert.equal((await result).status, 'COMPLETE');
     assert.ok(Date.now() - started < 10_000, 'the 429 wait was capped by the retry policy');
@@ -183,7 +181,7 @@ describe('failures: transient QuickBooks errors are retried', function () {
     assert.equal((await getIntegrationApi(h, integrationId)).consecutiveFailures, 1);
   });
 
-  it('ends in ERROR with a perform event when the retries run out (shortened retry policy), counting towards auto-disable', async () => {
+  it('ends in ERROR with a perform event when the retries run out (2 attempts here), counting towards auto-disable', async () => {
     const account = await newAccount(h);
     const { id: integrationId, realmId } = await scopedIntegration(h, [account.id]);
     h.emulator.control.resetCounters();
@@ -191,14 +189,10 @@ describe('failures: transient QuickBooks errors are retried', function () {
       {
         action: { type: 'status', status: 503 },
         match: { realmId, entity: 'invoice', operation: 'create' },
-        count: 3,
+        count: SHORT_QUICKBOOKS_RETRY.maximumAttempts,
       },
     ]);
-    const handle = await syncWithRetry(integrationId, sampleBill({ accountId: account.id }), {
-      maximumAttempts: 3,
-      initialInterval: 100,
-    });
-    const result: BillSyncResult = await handle.result();
+    const result = await (await syncStored(integrationId, sampleBill({ accountId: account.id }))).result;
     assert.equal(result.status, 'ERROR');
 
     const run = await getRunApi(h, result.runId);
@@ -206,8 +200,8 @@ describe('failures: transient QuickBooks errors are retried', function () {
     assert.equal(run.error?.quickBooks?.httpStatus, 503);
     assert.equal(
       h.emulator.control.counters().byOperation['POST invoice create'],
-      3,
-      'three attempts, as the policy says',
+      SHORT_QUICKBOOKS_RETRY.maximumAttempts,
+      'every attempt the policy allows, no more',
     );
     assert.equal(invoicesOf(h, realmId).length, 0);
     const events = await listEventsApi(h, { integrationId });

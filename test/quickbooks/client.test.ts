@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { startEmulator, type RunningEmulator } from '../../emulators/quickbooks';
+import type { QboDocument, QboSalesItemLine } from '../../src/domain/invoice';
 import { QuickBooksClient } from '../../src/quickbooks/client';
 import { QuickBooksError } from '../../src/quickbooks/errors';
 
@@ -25,23 +26,36 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
   });
   after(async () => emulator?.stop());
 
-  const invoice = (amount: number, note = '[m3ter-bill:b-1]') => ({
-    CustomerRef: { value: customerId },
-    PrivateNote: note,
-    Line: [{ DetailType: 'SalesItemLineDetail', Amount: amount, SalesItemLineDetail: {} }],
+  const lines = (amount: number): QboSalesItemLine[] => [
+    { DetailType: 'SalesItemLineDetail', Amount: amount, SalesItemLineDetail: {} },
+  ];
+  const invoice = (amount: number, note = '[m3ter-bill:b-1]', docNumber?: string): QboDocument => ({
+    type: 'Invoice',
+    payload: {
+      CustomerRef: { value: customerId },
+      TxnDate: '2026-11-01',
+      ...(docNumber ? { DocNumber: docNumber } : {}),
+      PrivateNote: note,
+      AllowOnlineACHPayment: false,
+      AllowOnlineCreditCardPayment: false,
+      Line: lines(amount),
+    },
   });
+  /** The same document with other lines (an update sends every line again). */
+  const withLines = (document: QboDocument, amount: number): QboDocument =>
+    document.type === 'Invoice'
+      ? { type: 'Invoice', payload: { ...document.payload, Line: lines(amount) } }
+      : { type: 'CreditMemo', payload: { ...document.payload, Line: lines(amount) } };
 
   it('creates, reads, updates (sparse, SyncToken) and finds documents by marker', async () => {
-    const created = await client.createDocument('Invoice', invoice(10), { requestId: 'inv-typed-1' });
+    const created = await client.createDocument(invoice(10), { requestId: 'inv-typed-1' });
     assert.equal(created.SyncToken, '0');
     assert.equal(created.TotalAmt, 10);
     const read = await client.getDocument('Invoice', created.Id);
     assert.equal(read?.Id, created.Id);
-    const updated = await client.updateDocument(
-      'Invoice',
-      { Id: created.Id, SyncToken: created.SyncToken, Line: invoice(12).Line },
-      { requestId: 'inv-typed-1-u' },
-    );
+    const updated = await client.updateDocument(withLines(invoice(10), 12), created, {
+      requestId: 'inv-typed-1-u',
+    });
     assert.equal(updated.SyncToken, '1');
     assert.equal(updated.TotalAmt, 12);
     assert.equal(updated.PrivateNote, '[m3ter-bill:b-1]', 'a sparse update keeps fields it does not send');
@@ -55,14 +69,14 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
 
   it('sends the requestid on every attempt, so a repeated create is replayed, not repeated', async () => {
     const payload = invoice(5, '[m3ter-bill:b-replay]');
-    const a = await client.createDocument('Invoice', payload, { requestId: 'inv-typed-replay' });
-    const b = await client.createDocument('Invoice', payload, { requestId: 'inv-typed-replay' });
+    const a = await client.createDocument(payload, { requestId: 'inv-typed-replay' });
+    const b = await client.createDocument(payload, { requestId: 'inv-typed-replay' });
     assert.equal(a.Id, b.Id);
     assert.equal(
       (await client.findDocumentsByMarker('Invoice', customerId, '[m3ter-bill:b-replay]')).length,
       1,
     );
-    assert.equal('requestId' in payload, false, 'the caller’s object is not modified');
+    assert.equal('requestId' in payload.payload, false, 'the caller’s object is not modified');
   });
 
   it('reports a missing document as undefined (QBO answers 400 / 610)', async () => {
@@ -70,19 +84,24 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
   });
 
   it('raises one error type carrying HTTP status, QBO code, element, detail and intuit_tid', async () => {
-    const created = await client.createDocument('Invoice', invoice(1, '[m3ter-bill:b-stale]'), {
+    const created = await client.createDocument(invoice(1, '[m3ter-bill:b-stale]'), {
       requestId: 'inv-typed-stale',
     });
+    const stale = invoice(1, '[m3ter-bill:b-stale]');
     await client.updateDocument(
-      'Invoice',
-      { Id: created.Id, SyncToken: '0', Line: invoice(2).Line },
-      { requestId: 'inv-typed-stale-1' },
+      withLines(stale, 2),
+      { Id: created.Id, SyncToken: '0' },
+      {
+        requestId: 'inv-typed-stale-1',
+      },
     );
     const err = await client
       .updateDocument(
-        'Invoice',
-        { Id: created.Id, SyncToken: '0', Line: invoice(3).Line },
-        { requestId: 'inv-typed-stale-2' },
+        withLines(stale, 3),
+        { Id: created.Id, SyncToken: '0' },
+        {
+          requestId: 'inv-typed-stale-2',
+        },
       )
       .then(
         () => undefined,
@@ -96,11 +115,7 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
     assert.match(err.intuitTid ?? '', /.+/);
 
     const tooLong = await client
-      .createDocument(
-        'Invoice',
-        { ...invoice(1), DocNumber: 'X'.repeat(22) },
-        { requestId: 'inv-typed-2050' },
-      )
+      .createDocument(invoice(1, '[m3ter-bill:b-1]', 'X'.repeat(22)), { requestId: 'inv-typed-2050' })
       .then(
         () => undefined,
         (e: unknown) => e,
@@ -147,7 +162,8 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
       { action: { type: 'commit-then-drop' }, match: { realmId, entity: 'invoice', operation: 'create' } },
     ]);
     const dropped = await client
-      .createDocument('Invoice', invoice(7, '[m3ter-bill:b-drop]'), { requestId: 'inv-typed-drop' })
+
+      .createDocument(invoice(7, '[m3ter-bill:b-drop]'), { requestId: 'inv-typed-drop' })
       .then(
         () => undefined,
         (e: unknown) => e,
@@ -155,7 +171,7 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
     assert.ok(dropped instanceof QuickBooksError);
     assert.equal(dropped.kind, 'network');
     assert.equal(dropped.uncertain, true, 'a write without an answer may have happened');
-    const replayed = await client.createDocument('Invoice', invoice(7, '[m3ter-bill:b-drop]'), {
+    const replayed = await client.createDocument(invoice(7, '[m3ter-bill:b-drop]'), {
       requestId: 'inv-typed-drop',
     });
     assert.equal(
@@ -173,7 +189,7 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
       timeoutMs: 200,
     });
     emulator.control.enqueueFaults([{ action: { type: 'latency', ms: 1000 }, match: { realmId } }]);
-    const err = await slow.createDocument('Invoice', invoice(1), { requestId: 'inv-typed-slow' }).then(
+    const err = await slow.createDocument(invoice(1), { requestId: 'inv-typed-slow' }).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -182,12 +198,10 @@ describe('QuickBooksClient (typed, over node-quickbooks)', () => {
     assert.equal(err.uncertain, true);
   });
 
-  it('reads preferences, company info, customers by name and items', async () => {
+  it('reads preferences and customers by name', async () => {
     const prefs = await client.getPreferences();
     assert.equal(prefs.CurrencyPrefs?.MultiCurrencyEnabled, false);
     assert.equal(typeof prefs.CurrencyPrefs?.HomeCurrency?.value, 'string');
-    const info = await client.getCompanyInfo();
-    assert.ok(info.CompanyName);
     const [found] = await client.findActiveCustomersByDisplayName('Typed Client Co');
     assert.equal(found?.Id, customerId);
     assert.deepEqual(await client.findActiveCustomersByDisplayName("O'Brien & Sons"), []);

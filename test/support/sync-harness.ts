@@ -5,7 +5,9 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import { startEmulator, type RunningEmulator } from '../../emulators/quickbooks';
 import { createActivities } from '../../src/activities';
 import { emulatorEndpoints } from '../../src/bootstrap/emulator-endpoints';
-import { createDisabledNotifier } from '../../src/activities/disabled-notifier';
+import { createDisabledNotifier } from '../../src/bill-sync/disabled-notifier';
+import { temporalSyncRequester } from '../../src/temporal/bill-sync-starter';
+import type { SyncRequester } from '../../src/bill-sync/sync-requester';
 import { billSyncRoutes } from '../../src/api/routes/bill-sync.routes';
 import {
   CALLBACK_PATH,
@@ -53,6 +55,8 @@ export interface SyncHarness {
   api: ApiHarness;
   temporal: Client;
   taskQueue: string;
+  /** The product's way of asking for a bill's sync (signal-with-start on the harness's task queue). */
+  syncs: SyncRequester;
   secretBox: SecretBox;
   /** The key of `secretBox` (and of the payload codec when `encryptPayloads`). */
   encryptionKey: Buffer;
@@ -104,6 +108,11 @@ export interface SyncHarnessOptions {
   >;
   /** The per-realm rate governor's limits in every worker (default: QuickBooks'). */
   governor?: GovernorOptions;
+  /**
+   * Workers whose QuickBooks steps retry fast and give up after 2 attempts (a workflow interceptor in the
+   * test bundle), to see retries run out in seconds instead of minutes.
+   */
+  shortQuickBooksRetries?: boolean;
 }
 
 export async function startSyncHarness(options: SyncHarnessOptions = {}): Promise<SyncHarness> {
@@ -126,13 +135,13 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   const connectorOptions = { logger, ...options.connector };
   const connectFlow = { db, secretBox, endpoints, logger };
   const mailer = createSmtpMailer(smtp.url, 'QuickBooks sync <sync@example.test>');
-  const syncDeps = { db, temporal: temporal.client, taskQueue, logger };
+  const syncs = temporalSyncRequester(temporal.client, taskQueue);
   const api = await startApi({
     db,
     secretBox,
     logger,
     publicRouters: [
-      webhookRoutes(syncDeps, {
+      webhookRoutes({ db, syncs, logger }, {
         secret: WEBHOOK_SECRET,
         apiKey: WEBHOOK_API_KEY,
         toleranceSeconds: 300,
@@ -143,7 +152,8 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     adminRouters: [
       quickBooksConnectRoutes(connectFlow),
       billSyncRoutes({
-        ...syncDeps,
+        db,
+        syncs,
         connector: new QuickBooksConnector({
           db,
           secretBox,
@@ -151,8 +161,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
           governor: new PgRateGovernor(db),
           ...connectorOptions,
         }),
-        temporalUiUrl: 'http://127.0.0.1:8233',
-        namespace: 'default',
+        links: { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' },
       }),
     ],
   });
@@ -167,7 +176,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       namespace: 'default',
       taskQueue,
       shutdownGraceTime: workerOptions.shutdownGraceTime,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: await workflowBundle({ shortQuickBooksRetries: options.shortQuickBooksRetries }),
       dataConverter,
       activities: createActivities({
         db,
@@ -202,6 +211,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     api,
     temporal: temporal.client,
     taskQueue,
+    syncs,
     secretBox,
     encryptionKey,
     dataConverter,

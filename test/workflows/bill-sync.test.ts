@@ -239,7 +239,7 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     assert.equal(preview.body.payload.Line.length, 2);
     assert.equal(h.emulator.control.counters().writes, 0, 'a preview writes nothing to QuickBooks');
 
-    const sync = await h.api.request<{ workflowId: string }>(
+    const sync = await h.api.request<{ runId: string; workflowId: string }>(
       'POST',
       `/integrations/${integrationId}/bills/${bill.id}/sync`,
     );
@@ -247,9 +247,11 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     assert.equal(sync.body.workflowId, `bill-sync/${integrationId}/${bill.id}`);
     const result = await h.waitForSync(integrationId, bill.id);
     assert.equal(result.status, 'SKIPPED', 'unchanged content: nothing sent');
+    assert.equal(result.runId, sync.body.runId, 'the run "send now" answered with is the one that ran');
     const runs = await h.runs({ integrationId, billId: bill.id });
     assert.equal(runs.length, 2);
     assert.equal(runs[0]!.trigger, 'manual');
+    assert.equal(runs[0]!.id, sync.body.runId);
     assert.equal(h.emulator.control.documents(realmId).Invoice.length, 1);
 
     assert.equal(

@@ -2,25 +2,23 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { previewBillDocument } from '../../bill-sync/preview';
-import { replayRun, replayRuns, syncBillNow, type SyncRequestDeps } from '../../bill-sync/sync-requests';
 import {
-  getIntegrationEvent,
-  listIntegrationEvents,
-  markEventActioned,
-} from '../../db/repositories/integration-events.repository';
-import { getRun, listRuns, type IntegrationRun } from '../../db/repositories/runs.repository';
-import { isUuid } from '../../db/repositories/common';
-import { NotFoundError } from '../../domain/errors';
+  actionEvent,
+  eventById,
+  findEvents,
+  findRuns,
+  runById,
+  type RunLinks,
+} from '../../bill-sync/runs-and-events';
+import { replayRun, replayRuns, syncBillNow, type SyncRequestDeps } from '../../bill-sync/sync-requests';
+import { QboDocumentTypeSchema } from '../../domain/invoice';
 import { INTEGRATION_EVENT_TYPES, RUN_STATUSES } from '../../domain/run-status';
-import type { Logger } from '../../platform/logger';
 import type { QuickBooksConnector } from '../../quickbooks/connector';
 import { IdParams, PageQuery, QueryBoolean, Timestamp, routes } from './route-kit';
 
 export interface BillSyncRouteDeps extends SyncRequestDeps {
   connector: QuickBooksConnector;
-  logger: Logger;
-  temporalUiUrl?: string;
-  namespace: string;
+  links: RunLinks;
 }
 
 const RunStatusSchema = z.enum(RUN_STATUSES);
@@ -56,7 +54,7 @@ const RunResponse = z
     status: RunStatusSchema,
     trigger: z.string(),
     externalId: z.string().nullable(),
-    externalType: z.enum(['Invoice', 'CreditMemo']).nullable(),
+    externalType: QboDocumentTypeSchema.nullable(),
     url: z.string().nullable(),
     message: z.string().nullable(),
     error: z
@@ -65,7 +63,7 @@ const RunResponse = z
       .describe('code, message, and QuickBooks code / element / detail / intuit_tid'),
     warnings: z.array(z.string()),
     workflowId: z.string(),
-    workflowRunId: z.string(),
+    workflowRunId: z.string().nullable().describe('Set once the workflow took the run up'),
     temporalUrl: z.string().nullable().describe('The workflow in the Temporal Web UI'),
     replayedFromRunId: z.string().nullable(),
     startedAt: Timestamp,
@@ -112,14 +110,20 @@ const EventResponse = z
 const BillParams = z.object({ id: z.string().min(1), billId: z.string().min(1) });
 
 /** Runs, events, manual sync, preview and replay. */
-export function billSyncRoutes(deps: BillSyncRouteDeps) {
-  const withLink = (run: IntegrationRun) => ({
-    ...run,
-    temporalUrl: deps.temporalUiUrl
-      ? `${deps.temporalUiUrl}/namespaces/${encodeURIComponent(deps.namespace)}/workflows/${encodeURIComponent(run.workflowId)}/${run.workflowRunId}/history`
-      : null,
-  });
+const RequestedSyncResponse = z
+  .object({
+    runId: z.string().describe('The new run: WAITING until its workflow takes it up'),
+    workflowId: z.string(),
+  })
+  .meta({ id: 'RequestedSync' });
 
+const ReplayResponse = RequestedSyncResponse.extend({
+  replayedFromRunId: z.string(),
+  billId: z.string(),
+}).meta({ id: 'ReplayedRun' });
+
+export function billSyncRoutes(deps: BillSyncRouteDeps) {
+  const { db, links } = deps;
   return (registry: OpenAPIRegistry): Router => {
     const r = routes(registry, 'Sync');
     r.route(
@@ -130,23 +134,17 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         query: RunsQuery,
         response: z.object({ data: z.array(RunResponse) }),
       },
-      async ({ query }) => {
-        // Integration ids are UUIDs: any other value matches no run (and must not reach a uuid column).
-        if (query.integrationId && !isUuid(query.integrationId)) return { data: [] };
-        return {
-          data: (
-            await listRuns(deps.db, {
-              integrationId: query.integrationId,
-              billId: query.billId,
-              statuses: query.status,
-              from: query.from,
-              to: query.to,
-              limit: query.limit,
-              offset: query.offset,
-            })
-          ).map(withLink),
-        };
-      },
+      async ({ query }) => ({
+        data: await findRuns(db, links, {
+          integrationId: query.integrationId,
+          billId: query.billId,
+          statuses: query.status,
+          from: query.from,
+          to: query.to,
+          limit: query.limit,
+          offset: query.offset,
+        }),
+      }),
     );
     r.route(
       {
@@ -156,11 +154,7 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         params: IdParams,
         response: RunResponse,
       },
-      async ({ params }) => {
-        const run = isUuid(params.id) ? await getRun(deps.db, params.id) : undefined;
-        if (!run) throw new NotFoundError('Run', params.id);
-        return withLink(run);
-      },
+      ({ params }) => runById(db, links, params.id),
     );
     r.route(
       {
@@ -169,11 +163,9 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         summary: 'Replay a run (a new run, same document)',
         params: IdParams,
         status: 202,
+        response: ReplayResponse,
       },
-      async ({ params }) => {
-        if (!isUuid(params.id)) throw new NotFoundError('Run', params.id);
-        return replayRun(deps, params.id);
-      },
+      ({ params }) => replayRun(deps, params.id),
     );
     r.route(
       {
@@ -183,9 +175,9 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         params: IdParams,
         body: ReplayBody,
         status: 202,
+        response: z.object({ replayed: z.number().int(), runs: z.array(ReplayResponse) }),
       },
       async ({ params, body }) => {
-        if (!isUuid(params.id)) throw new NotFoundError('Integration', params.id);
         const replayed = await replayRuns(deps, params.id, body);
         return { replayed: replayed.length, runs: replayed };
       },
@@ -197,11 +189,9 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         summary: 'Send a bill now',
         params: BillParams,
         status: 202,
+        response: RequestedSyncResponse,
       },
-      async ({ params }) => {
-        if (!isUuid(params.id)) throw new NotFoundError('Integration', params.id);
-        return syncBillNow(deps, params.id, params.billId);
-      },
+      ({ params }) => syncBillNow(deps, params.id, params.billId),
     );
     r.route(
       {
@@ -210,10 +200,7 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         summary: 'The exact QuickBooks payload a sync would send (or why nothing would be sent)',
         params: BillParams,
       },
-      async ({ params }) => {
-        if (!isUuid(params.id)) throw new NotFoundError('Integration', params.id);
-        return previewBillDocument({ db: deps.db, connector: deps.connector }, params.id, params.billId);
-      },
+      ({ params }) => previewBillDocument({ db, connector: deps.connector }, params.id, params.billId),
     );
     r.route(
       {
@@ -230,10 +217,7 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         }),
         response: z.object({ data: z.array(EventResponse) }),
       },
-      async ({ query }) => {
-        if (query.integrationId && !isUuid(query.integrationId)) return { data: [] };
-        return { data: await listIntegrationEvents(deps.db, query) };
-      },
+      async ({ query }) => ({ data: await findEvents(db, query) }),
     );
     r.route(
       {
@@ -243,11 +227,7 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         params: IdParams,
         response: EventResponse,
       },
-      async ({ params }) => {
-        const event = isUuid(params.id) ? await getIntegrationEvent(deps.db, params.id) : undefined;
-        if (!event) throw new NotFoundError('Event', params.id);
-        return event;
-      },
+      ({ params }) => eventById(db, params.id),
     );
     r.route(
       {
@@ -258,13 +238,7 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         body: z.strictObject({ actioned: z.boolean().default(true) }).default({ actioned: true }),
         response: EventResponse,
       },
-      async ({ params, body }) => {
-        const event = isUuid(params.id)
-          ? await markEventActioned(deps.db, params.id, body.actioned)
-          : undefined;
-        if (!event) throw new NotFoundError('Event', params.id);
-        return event;
-      },
+      ({ params, body }) => actionEvent(db, params.id, body.actioned),
     );
     return r.router;
   };

@@ -2,7 +2,7 @@ import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import { z } from 'zod';
 import { DestinationSchema } from '../../domain/integration-settings';
-import { CREDENTIAL_STATUSES, CredentialStatusSchema } from '../../db/repositories/credentials';
+import { CREDENTIAL_STATUSES, CredentialStatusSchema } from '../../domain/credential';
 import * as credentials from '../../settings/credentials';
 import type { SettingsDeps } from './deps';
 import {

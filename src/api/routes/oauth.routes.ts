@@ -1,7 +1,7 @@
 import express, { type Request, type Response, type Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import type { Credential } from '../../db/repositories/credentials';
+import type { Credential } from '../../domain/credential';
 import {
   ConnectFlowError,
   completeAuthorization,
@@ -9,7 +9,7 @@ import {
   startAuthorization,
   type ConnectFlowDeps,
 } from '../../quickbooks/connect-flow';
-import { parseOrThrow } from '../http-errors';
+import { parseOrThrow } from '../../domain/validation';
 import { CredentialResponse } from './credentials.routes';
 import { IdParams } from './route-kit';
 

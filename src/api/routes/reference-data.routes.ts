@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import * as reference from '../../settings/reference-data';
 import type { SettingsDeps } from './deps';
-import { assertPgInteger, PG_INTEGER } from '../http-errors';
+import { assertPgInteger, PG_INTEGER } from '../../domain/validation';
 import { PageQuery, pageOf, routes, splitPage, type Routes } from './route-kit';
 
 /**

@@ -1,7 +1,7 @@
 import express, { type Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
-import { PG_INTEGER, parseOrThrow } from '../http-errors';
+import { PG_INTEGER, parseOrThrow } from '../../domain/validation';
 import { errorResponses } from '../openapi';
 import type { Logger } from '../../platform/logger';
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { receiveM3terEvent, type WebhookDeps } from '../../bill-sync/webhook-receiver';
 import { M3terEventSchema } from '../../bill-sync/m3ter-event';
 import { DomainError, ERROR_CODES } from '../../domain/errors';
-import { parseOrThrow } from '../http-errors';
+import { parseOrThrow } from '../../domain/validation';
 import { SIGNATURE_HEADERS, verifyWebhookSignature } from '../webhook-signature';
 
 export interface WebhookRouteOptions {

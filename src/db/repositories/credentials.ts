@@ -1,5 +1,10 @@
-import { z } from 'zod';
 import { DomainError, ERROR_CODES, NotFoundError } from '../../domain/errors';
+import {
+  CREDENTIAL_STATUSES,
+  CredentialStatusSchema,
+  type Credential,
+  type CredentialStatus,
+} from '../../domain/credential';
 import { DestinationSchema, type Destination } from '../../domain/integration-settings';
 import type { SecretBox } from '../../platform/secret-box';
 import { inTransaction, type Db } from '../pool';
@@ -23,25 +28,8 @@ import {
  * are opened only by `readCredentialTokens` / `withCredentialLock`; the `Credential` view has no secret.
  */
 
-export const CREDENTIAL_STATUSES = ['PENDING_AUTHORIZATION', 'AUTHORIZED', 'REVOKED', 'EXPIRED'] as const;
-export const CredentialStatusSchema = z.enum(CREDENTIAL_STATUSES);
-export type CredentialStatus = z.infer<typeof CredentialStatusSchema>;
-
-/** A credential as the API and the rest of the product see it: never a token. */
-export interface Credential {
-  id: string;
-  name: string;
-  destination: Destination;
-  realmId: string | null;
-  status: CredentialStatus;
-  hasTokens: boolean;
-  accessTokenExpiresAt: string | null;
-  refreshTokenExpiresAt: string | null;
-  refreshTokenHardExpiresAt: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export { CREDENTIAL_STATUSES, CredentialStatusSchema };
+export type { Credential, CredentialStatus };
 
 /** The secret part, in plaintext: only for the QuickBooks client, never for a response, log or workflow payload. */
 export interface CredentialTokens {

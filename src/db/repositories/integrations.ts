@@ -22,7 +22,7 @@ import {
 
 /** Table `integrations` (migration 0011). Settings are a jsonb document; state has its own columns. */
 
-interface IntegrationRow extends VersionedRow {
+export interface IntegrationRow extends VersionedRow {
   settings: unknown;
   enabled: boolean;
   credential_id: string | null;
@@ -47,7 +47,7 @@ export function connectionStatusOf(credentialStatus: string | null): ConnectionS
   return credentialStatus === 'AUTHORIZED' ? 'CONNECTED' : 'NOT_CONNECTED';
 }
 
-function toIntegration(row: IntegrationRow): Integration {
+export function toIntegration(row: IntegrationRow): Integration {
   return {
     ...StoredSettingsSchema.parse(row.settings),
     ...versionedFields(row),

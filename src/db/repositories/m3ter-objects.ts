@@ -185,3 +185,18 @@ export async function existingM3terIds(
   );
   return new Set(rows.map((r) => r.id));
 }
+
+/** The names of the live objects among `refs`, keyed `${kind}/${id}` (one query for any number). */
+export async function findM3terNames(
+  q: Queryable,
+  refs: ReadonlyArray<{ kind: M3terObjectKind; id: string }>,
+): Promise<Map<string, string>> {
+  if (refs.length === 0) return new Map();
+  const { rows } = await q.query<{ kind: string; id: string; name: string }>(
+    `SELECT o.kind, o.id, o.name FROM m3ter_objects o
+     JOIN unnest($1::text[], $2::text[]) AS r(kind, id) ON o.kind = r.kind AND o.id = r.id
+     WHERE o.deleted_at IS NULL AND o.name IS NOT NULL`,
+    [refs.map((r) => r.kind), refs.map((r) => r.id)],
+  );
+  return new Map(rows.map((r) => [`${r.kind}/${r.id}`, r.name]));
+}

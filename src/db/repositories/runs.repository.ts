@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DbClient } from '../pool';
 import type { Queryable } from './common';
+import { QboDocumentSchema, QboDocumentTypeSchema, type QboDocument } from '../../domain/invoice';
 import { RUN_STATUSES, type RunStatus } from '../../domain/run-status';
 import type { SyncFailure } from '../../domain/sync-failure';
 
@@ -17,15 +18,15 @@ export const RunRowSchema = z
     status: z.enum(RUN_STATUSES),
     trigger: z.string(),
     external_id: z.string().nullable(),
-    external_type: z.enum(['Invoice', 'CreditMemo']).nullable(),
+    external_type: QboDocumentTypeSchema.nullable(),
     url: z.string().nullable(),
     message: z.string().nullable(),
     error: z.custom<SyncFailure>().nullable(),
     warnings: z.array(z.string()),
-    document_type: z.enum(['Invoice', 'CreditMemo']).nullable(),
+    document_type: QboDocumentTypeSchema.nullable(),
     payload_hash: z.string().nullable(),
     workflow_id: z.string(),
-    workflow_run_id: z.string(),
+    workflow_run_id: z.string().nullable(),
     replayed_from_run_id: z.string().nullable(),
     counted_as_failure: z.boolean(),
     started_at: isoString,
@@ -59,11 +60,11 @@ export const RunRowSchema = z
   }));
 export type IntegrationRun = z.infer<typeof RunRowSchema>;
 
-const COLUMNS = `id, integration_id, bill_id, account_id, bill_version, content_hash, status, trigger, external_id,
+export const RUN_COLUMNS = `id, integration_id, bill_id, account_id, bill_version, content_hash, status, trigger, external_id,
   external_type, url, message, error, warnings, document_type, payload_hash, workflow_id, workflow_run_id,
   replayed_from_run_id, counted_as_failure, started_at, updated_at, completed_at`;
 
-function toRun(row: unknown): IntegrationRun {
+export function toRun(row: unknown): IntegrationRun {
   return RunRowSchema.parse(row);
 }
 
@@ -90,7 +91,7 @@ export async function createRun(
     `INSERT INTO integration_runs (id, integration_id, bill_id, workflow_id, workflow_run_id, trigger, replayed_from_run_id, status)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
-     RETURNING ${COLUMNS}`,
+     RETURNING ${RUN_COLUMNS}`,
     [
       input.idempotencyKey,
       input.integrationId,
@@ -105,15 +106,100 @@ export async function createRun(
   return toRun(rows[0]);
 }
 
+/** A run asked for over the API, WAITING until its workflow's pass claims it (claimRequestedRuns). */
+export async function insertRequestedRun(
+  db: Queryable,
+  input: Omit<CreateRunInput, 'workflowRunId' | 'status'> & { accountId: string | null },
+): Promise<IntegrationRun> {
+  const { rows } = await db.query(
+    `INSERT INTO integration_runs (integration_id, bill_id, account_id, workflow_id, trigger, replayed_from_run_id, status)
+     VALUES ($1, $2, $3, $4, $5, $6, 'WAITING')
+     RETURNING ${RUN_COLUMNS}`,
+    [
+      input.integrationId,
+      input.billId,
+      input.accountId,
+      input.workflowId,
+      input.trigger,
+      input.replayedFromRunId ?? null,
+    ],
+  );
+  return toRun(rows[0]);
+}
+
+/**
+ * A pass takes the requested runs it coalesces: the first becomes the pass's run (STARTED, with the
+ * workflow run id); the others end SKIPPED, pointing at it. Idempotent: a retried activity changes nothing.
+ */
+export async function claimRequestedRuns(
+  db: Queryable,
+  runIds: readonly string[],
+  workflowRunId: string,
+): Promise<IntegrationRun | undefined> {
+  const [first, ...rest] = runIds;
+  if (!first) return undefined;
+  const { rows } = await db.query(
+    `WITH claimed AS (
+       UPDATE integration_runs SET status = 'STARTED', workflow_run_id = $2, started_at = now(), updated_at = now()
+       WHERE id = $1 AND status = 'WAITING' RETURNING id),
+     coalesced AS (
+       UPDATE integration_runs SET status = 'SKIPPED', completed_at = now(), updated_at = now(),
+         message = 'coalesced into run ' || $1::text
+       WHERE id = ANY($3::uuid[]) AND status = 'WAITING')
+     SELECT ${RUN_COLUMNS} FROM integration_runs WHERE id = $1`,
+    [first, workflowRunId, rest],
+  );
+  return rows[0] ? toRun(rows[0]) : undefined;
+}
+
+/** Deletes a requested run whose workflow could not be reached (nothing will ever claim it). */
+export async function deleteWaitingRun(db: Queryable, id: string): Promise<void> {
+  await db.query(`DELETE FROM integration_runs WHERE id = $1 AND status = 'WAITING'`, [id]);
+}
+
+/**
+ * Ends a run: its status, message and document; a COMPLETE run also ends its integration's streak of
+ * failures (auto-disable counts failed runs in a row). One statement.
+ */
+export async function finishRunRecord(
+  db: Queryable,
+  id: string,
+  end: {
+    status: RunStatus;
+    message: string | null;
+    document?: { externalId: string; externalType: QboDocument['type']; url: string; warnings: string[] };
+  },
+): Promise<void> {
+  await db.query(
+    `WITH finished AS (
+       UPDATE integration_runs SET status = $2, message = $3, error = NULL, completed_at = now(), updated_at = now(),
+         external_id = COALESCE($4, external_id), external_type = COALESCE($5, external_type),
+         url = COALESCE($6, url), warnings = COALESCE($7::jsonb, warnings)
+       WHERE id = $1 RETURNING integration_id)
+     UPDATE integrations i SET consecutive_failures = 0 FROM finished
+     WHERE $2 = 'COMPLETE' AND i.id = finished.integration_id AND i.consecutive_failures <> 0`,
+    [
+      id,
+      end.status,
+      end.message,
+      end.document?.externalId ?? null,
+      end.document?.externalType ?? null,
+      end.document?.url ?? null,
+      end.document ? JSON.stringify(end.document.warnings) : null,
+    ],
+  );
+}
+
 export async function getRun(db: Queryable, id: string): Promise<IntegrationRun | undefined> {
-  const { rows } = await db.query(`SELECT ${COLUMNS} FROM integration_runs WHERE id = $1`, [id]);
+  const { rows } = await db.query(`SELECT ${RUN_COLUMNS} FROM integration_runs WHERE id = $1`, [id]);
   return rows[0] ? toRun(rows[0]) : undefined;
 }
 
 export async function getRunForUpdate(client: DbClient, id: string): Promise<IntegrationRun | undefined> {
-  const { rows } = await client.query(`SELECT ${COLUMNS} FROM integration_runs WHERE id = $1 FOR UPDATE`, [
-    id,
-  ]);
+  const { rows } = await client.query(
+    `SELECT ${RUN_COLUMNS} FROM integration_runs WHERE id = $1 FOR UPDATE`,
+    [id],
+  );
   return rows[0] ? toRun(rows[0]) : undefined;
 }
 
@@ -129,10 +215,9 @@ export async function updateRun(
     error: SyncFailure | null;
     warnings: string[];
     externalId: string;
-    externalType: 'Invoice' | 'CreditMemo';
+    externalType: QboDocument['type'];
     url: string;
-    documentType: 'Invoice' | 'CreditMemo';
-    payload: unknown;
+    document: QboDocument;
     payloadHash: string;
     countedAsFailure: boolean;
     completed: boolean;
@@ -149,8 +234,8 @@ export async function updateRun(
     external_id: patch.externalId,
     external_type: patch.externalType,
     url: patch.url,
-    document_type: patch.documentType,
-    payload: patch.payload === undefined ? undefined : JSON.stringify(patch.payload),
+    document_type: patch.document?.type,
+    payload: patch.document === undefined ? undefined : JSON.stringify(patch.document.payload),
     payload_hash: patch.payloadHash,
     counted_as_failure: patch.countedAsFailure,
   };
@@ -167,13 +252,18 @@ export async function updateRun(
   await db.query(`UPDATE integration_runs SET ${sets.join(', ')} WHERE id = $${values.length}`, values);
 }
 
-/** The document payload a run built (kept out of Temporal histories). */
-export async function getRunPayload(db: Queryable, id: string): Promise<Record<string, unknown> | undefined> {
-  const { rows } = await db.query<{ payload: Record<string, unknown> | null }>(
-    'SELECT payload FROM integration_runs WHERE id = $1',
+/** The document a run built, as stored with it (kept out of Temporal histories). */
+export function documentOfRow(row: { document_type: unknown; payload: unknown }): QboDocument | null {
+  if (row.document_type === null || row.payload === null) return null;
+  return QboDocumentSchema.parse({ type: row.document_type, payload: row.payload });
+}
+
+export async function getRunDocument(db: Queryable, id: string): Promise<QboDocument | null> {
+  const { rows } = await db.query<{ document_type: unknown; payload: unknown }>(
+    'SELECT document_type, payload FROM integration_runs WHERE id = $1',
     [id],
   );
-  return rows[0]?.payload ?? undefined;
+  return rows[0] ? documentOfRow(rows[0]) : null;
 }
 
 export interface RunFilter {
@@ -200,7 +290,7 @@ export async function listRuns(db: Queryable, filter: RunFilter): Promise<Integr
   if (filter.to) add('started_at < ?', filter.to);
   values.push(Math.min(filter.limit ?? 100, 1000), filter.offset ?? 0);
   const { rows } = await db.query(
-    `SELECT ${COLUMNS} FROM integration_runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    `SELECT ${RUN_COLUMNS} FROM integration_runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY started_at DESC, id LIMIT $${values.length - 1} OFFSET $${values.length}`,
     values,
   );

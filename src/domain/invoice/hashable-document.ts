@@ -6,7 +6,7 @@ import type { BuiltDocument } from './types';
  * document type and its payload, nothing else (warnings and totals are derived). The payload is already
  * canonical — absent values are left out, never null — so a key-sorting hash of this is stable.
  */
-export function hashableDocument(document: BuiltDocument): QboDocument {
+export function hashableDocument(document: QboDocument | BuiltDocument): QboDocument {
   return document.type === 'Invoice'
     ? { type: document.type, payload: document.payload }
     : { type: document.type, payload: document.payload };

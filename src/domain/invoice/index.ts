@@ -8,6 +8,7 @@ export { hashableDocument } from './hashable-document';
 export type {
   QboCreditMemoPayload,
   QboDocument,
+  QboDocumentPayload,
   QboDocumentType,
   QboEmail,
   QboInvoicePayload,
@@ -16,7 +17,7 @@ export type {
   QboSalesItemLine,
   QboSalesItemLineDetail,
 } from './qbo-document';
-export { QBO_LIMITS } from './qbo-document';
+export { QBO_DOCUMENT_TYPES, QBO_LIMITS, QboDocumentSchema, QboDocumentTypeSchema } from './qbo-document';
 export type {
   BuildDocumentInput,
   BuildResult,

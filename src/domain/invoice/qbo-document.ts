@@ -1,59 +1,69 @@
+import { z } from 'zod';
+
 /**
- * The QuickBooks Online create bodies this service sends (POST /invoice, POST /creditmemo).
- * Keys that have no value are left out entirely (never null), so the payload is canonical: equal
- * content gives equal JSON, which the caller hashes to detect unchanged documents.
+ * The QuickBooks Online create bodies this service sends (POST /invoice, POST /creditmemo), as zod schemas:
+ * the builder produces them, the run record stores them and the client sends them, one type end to end.
+ * Keys that have no value are left out entirely (never null), so the payload is canonical: equal content
+ * gives equal JSON, which is hashed to detect unchanged documents.
  */
 
-export interface QboRef {
-  value: string;
-}
+const Ref = z.object({ value: z.string() });
+const Email = z.object({ Address: z.string() });
 
-export interface QboEmail {
-  Address: string;
-}
-
-export interface QboSalesItemLineDetail {
-  ItemRef?: QboRef;
-  Qty?: number;
-  UnitPrice?: number;
-  /** YYYY-MM-DD */
-  ServiceDate?: string;
-}
-
-export interface QboSalesItemLine {
-  DetailType: 'SalesItemLineDetail';
+export const QboSalesItemLineSchema = z.object({
+  DetailType: z.literal('SalesItemLineDetail'),
   /** In the currency's decimals; positive on a credit memo for a credit. */
-  Amount: number;
-  Description?: string;
-  SalesItemLineDetail: QboSalesItemLineDetail;
-}
+  Amount: z.number(),
+  Description: z.string().optional(),
+  SalesItemLineDetail: z.object({
+    ItemRef: Ref.optional(),
+    Qty: z.number().optional(),
+    UnitPrice: z.number().optional(),
+    /** YYYY-MM-DD */
+    ServiceDate: z.string().optional(),
+  }),
+});
 
 /** Fields common to both documents (QBO SalesTransaction). */
-export interface QboSalesDocumentFields {
-  CustomerRef: QboRef;
-  TxnDate: string;
-  DocNumber?: string;
-  PrivateNote: string;
-  CustomerMemo?: QboRef;
-  BillEmail?: QboEmail;
-  BillEmailCc?: QboEmail;
-  BillEmailBcc?: QboEmail;
-  CurrencyRef?: QboRef;
-  Line: QboSalesItemLine[];
-}
+const salesDocumentFields = {
+  CustomerRef: Ref,
+  TxnDate: z.string(),
+  DocNumber: z.string().optional(),
+  PrivateNote: z.string(),
+  CustomerMemo: Ref.optional(),
+  BillEmail: Email.optional(),
+  BillEmailCc: Email.optional(),
+  BillEmailBcc: Email.optional(),
+  CurrencyRef: Ref.optional(),
+  Line: z.array(QboSalesItemLineSchema),
+};
 
-export interface QboInvoicePayload extends QboSalesDocumentFields {
-  DueDate?: string;
-  AllowOnlineACHPayment: boolean;
-  AllowOnlineCreditCardPayment: boolean;
-}
+export const QboInvoicePayloadSchema = z.object({
+  ...salesDocumentFields,
+  DueDate: z.string().optional(),
+  AllowOnlineACHPayment: z.boolean(),
+  AllowOnlineCreditCardPayment: z.boolean(),
+});
+export const QboCreditMemoPayloadSchema = z.object(salesDocumentFields);
 
-export type QboCreditMemoPayload = QboSalesDocumentFields;
+export const QBO_DOCUMENT_TYPES = ['Invoice', 'CreditMemo'] as const;
+export const QboDocumentTypeSchema = z.enum(QBO_DOCUMENT_TYPES);
+export type QboDocumentType = z.infer<typeof QboDocumentTypeSchema>;
 
-export type QboDocumentType = 'Invoice' | 'CreditMemo';
+export const QboDocumentSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('Invoice'), payload: QboInvoicePayloadSchema }),
+  z.object({ type: z.literal('CreditMemo'), payload: QboCreditMemoPayloadSchema }),
+]);
 
-export type QboDocument =
-  { type: 'Invoice'; payload: QboInvoicePayload } | { type: 'CreditMemo'; payload: QboCreditMemoPayload };
+export type QboRef = z.infer<typeof Ref>;
+export type QboEmail = z.infer<typeof Email>;
+export type QboSalesItemLine = z.infer<typeof QboSalesItemLineSchema>;
+export type QboSalesItemLineDetail = QboSalesItemLine['SalesItemLineDetail'];
+export type QboInvoicePayload = z.infer<typeof QboInvoicePayloadSchema>;
+export type QboCreditMemoPayload = z.infer<typeof QboCreditMemoPayloadSchema>;
+export type QboSalesDocumentFields = QboCreditMemoPayload;
+export type QboDocument = z.infer<typeof QboDocumentSchema>;
+export type QboDocumentPayload = QboDocument['payload'];
 
 /** QBO field limits the builder respects. */
 export const QBO_LIMITS = {

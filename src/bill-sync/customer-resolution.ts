@@ -1,15 +1,47 @@
-import type { Db } from '../db/pool';
+import type { Queryable } from '../db/repositories/common';
 import { ensureMapping, findMappingCandidates } from '../db/repositories/external-mappings';
 import { quickBooksRequestId } from '../domain/ids';
 import { resolveMapping } from '../domain/external-mapping';
 import type { Integration } from '../domain/integration-settings';
+import type { CurrencyFacts } from '../domain/invoice';
 import type { Account, Bill } from '../domain/m3ter';
+import { SyncFailureError } from '../domain/sync-failure';
 import type { QuickBooksClient } from '../quickbooks/client';
-import type { CurrencyFacts, ResolvedCustomer } from './bill-sync.contract';
-import type { RealmCaches } from './bill-sync.activities';
-import { SyncFailureError } from './sync-failure-error';
+import type { NewCustomer } from '../quickbooks/types';
+
+export interface ResolvedCustomer {
+  customerId: string;
+  /** How it was found: an existing mapping, a QBO customer with the account's name, or a new one. */
+  via: 'mapping' | 'linked-by-name' | 'created';
+  currency: CurrencyFacts;
+}
+
+interface CompanyCurrency {
+  multiCurrencyEnabled: boolean;
+  homeCurrency: string;
+}
+
+/**
+ * What this worker remembers of each QuickBooks company for a while (10 minutes): its currency settings and
+ * its customers' currencies, so a known account's customer costs no QuickBooks call.
+ */
+export interface RealmCaches {
+  preferences: Map<string, { value: CompanyCurrency; expires: number }>;
+  customerCurrency: Map<string, { value: string | null; expires: number }>;
+}
+
+export function createRealmCaches(): RealmCaches {
+  return { preferences: new Map(), customerCurrency: new Map() };
+}
 
 const CACHE_MS = 10 * 60_000;
+
+/** The parts of a sync context customer resolution works on. */
+export interface CustomerContext {
+  integration: Integration;
+  account: Account;
+  bill: Bill;
+}
 
 /** Stands for the customer a sync would create, in previews. */
 export const NEW_CUSTOMER = '(new customer)';
@@ -20,24 +52,21 @@ export const NEW_CUSTOMER = '(new customer)';
  * recorded earlier is used; failing that, an active customer whose DisplayName is the account name is
  * linked, or a new one is created, and the link is recorded as a mapping linked to this integration.
  */
-export async function resolveQuickBooksCustomer(ctx: {
-  db: Db;
-  client: QuickBooksClient;
-  integration: Integration;
-  account: Account;
-  bill: Bill;
-  caches: RealmCaches;
+export async function resolveCustomer(
+  deps: { db: Queryable; client: QuickBooksClient; caches: RealmCaches },
+  sync: CustomerContext,
   /** Preview: look only; a customer that would be created is reported, not created or linked. */
-  readOnly?: boolean;
-}): Promise<ResolvedCustomer> {
-  const { db, client, integration, account, bill } = ctx;
+  options: { readOnly?: boolean } = {},
+): Promise<ResolvedCustomer> {
+  const { db, client, caches } = deps;
+  const { integration, account, bill } = sync;
   const mapped = await mappedCustomer(db, integration, account);
-  const currencyPrefs = await preferences(ctx);
+  const company = await preferences(deps);
   if (mapped) {
     return {
       customerId: mapped.externalId,
       via: 'mapping',
-      currency: await currencyFacts(ctx, currencyPrefs, mapped.externalId),
+      currency: await currencyFacts(deps, company, mapped.externalId),
     };
   }
   if (integration.useExternalMappingAccountCode) {
@@ -47,89 +76,62 @@ export async function resolveQuickBooksCustomer(ctx: {
     });
   }
 
-  const displayName = qboDisplayName(account.name);
-  const [existing] = await client.findActiveCustomersByDisplayName(displayName);
-  let customerId: string;
-  let customerCurrency: string | null;
-  let via: ResolvedCustomer['via'];
-  if (existing) {
-    customerId = existing.Id;
-    customerCurrency = existing.CurrencyRef?.value ?? null;
-    via = 'linked-by-name';
-  } else if (ctx.readOnly) {
-    return {
-      customerId: NEW_CUSTOMER,
-      via: 'created',
-      currency: { ...currencyPrefs, customerCurrency: null },
-    };
-  } else {
-    const created = await client.createCustomer(
-      newCustomer(account, bill, currencyPrefs.multiCurrencyEnabled),
-      {
-        requestId: quickBooksRequestId(integration.id, account.id, 'create-customer', 1),
-      },
-    );
-    customerId = created.Id;
-    customerCurrency = created.CurrencyRef?.value ?? null;
-    via = 'created';
-  }
-  if (ctx.readOnly)
-    return {
-      customerId,
-      via,
-      currency: {
-        ...currencyPrefs,
-        customerCurrency: currencyPrefs.multiCurrencyEnabled ? customerCurrency : null,
-      },
-    };
+  const [existing] = await client.findActiveCustomersByDisplayName(qboDisplayName(account.name));
+  if (!existing && options.readOnly)
+    return { customerId: NEW_CUSTOMER, via: 'created', currency: { ...company, customerCurrency: null } };
+  const customer =
+    existing ??
+    (await client.createCustomer(newCustomer(account, bill, company.multiCurrencyEnabled), {
+      requestId: quickBooksRequestId(integration.id, account.id, 'create-customer', 1),
+    }));
+  const customerCurrency = customer.CurrencyRef?.value ?? null;
+  const resolved: ResolvedCustomer = {
+    customerId: customer.Id,
+    via: existing ? 'linked-by-name' : 'created',
+    currency: { ...company, customerCurrency: company.multiCurrencyEnabled ? customerCurrency : null },
+  };
+  if (options.readOnly) return resolved;
+  // Recorded as a mapping linked to this integration: later bills of the account cost no lookup.
   await ensureMapping(db, {
     m3terEntity: 'Account',
     m3terId: account.id,
     externalSystem: integration.destination,
     externalTable: 'Customer',
-    externalId: customerId,
+    externalId: customer.Id,
     integrationConfigId: integration.id,
   });
-  ctx.caches.customerCurrency.set(`${client.realmId}/${customerId}`, {
+  caches.customerCurrency.set(`${client.realmId}/${customer.Id}`, {
     value: customerCurrency,
     expires: Date.now() + CACHE_MS,
   });
-  return {
-    customerId,
-    via,
-    currency: {
-      ...currencyPrefs,
-      customerCurrency: currencyPrefs.multiCurrencyEnabled ? customerCurrency : null,
-    },
-  };
+  return resolved;
 }
 
 /**
  * The customer when it is known without asking QuickBooks: a recorded Account → Customer mapping and the
  * company's currency settings (and, with multicurrency, the customer's currency) in this worker's cache.
- * Undefined when resolving it needs a QuickBooks call. The steady state of every account after its first bill.
+ * Null when resolving it needs a QuickBooks call. The steady state of every account after its first bill.
  */
-export async function findKnownCustomer(ctx: {
-  db: Db;
-  realmId: string;
-  integration: Integration;
-  account: Account;
-  caches: RealmCaches;
-}): Promise<ResolvedCustomer | undefined> {
-  const { db, integration, account } = ctx;
-  const prefs = cached(ctx.caches.preferences, ctx.realmId);
-  if (!prefs) return undefined;
+export async function findKnownCustomer(
+  deps: { db: Queryable; caches: RealmCaches },
+  sync: CustomerContext & { realmId: string | null },
+): Promise<ResolvedCustomer | null> {
+  const { db, caches } = deps;
+  const { integration, account, realmId } = sync;
+  if (!realmId) return null;
+  const prefs = cached(caches.preferences, realmId);
+  if (!prefs) return null;
   const mapped = await mappedCustomer(db, integration, account);
-  if (!mapped) return undefined;
+  if (!mapped) return null;
   if (!prefs.multiCurrencyEnabled)
     return { customerId: mapped.externalId, via: 'mapping', currency: { ...prefs, customerCurrency: null } };
-  const customerCurrency = cached(ctx.caches.customerCurrency, `${ctx.realmId}/${mapped.externalId}`);
-  if (customerCurrency === undefined) return undefined;
+  const customerCurrency = cached(caches.customerCurrency, `${realmId}/${mapped.externalId}`);
+  if (customerCurrency === undefined) return null;
   return { customerId: mapped.externalId, via: 'mapping', currency: { ...prefs, customerCurrency } };
 }
 
 /** The Account → Customer mapping that applies to this integration (spec §5.1), if any. */
-async function mappedCustomer(db: Db, integration: Integration, account: Account) {
+async function mappedCustomer(db: Queryable, integration: Integration, account: Account) {
   const candidates = await findMappingCandidates(db, {
     m3terEntity: 'Account',
     m3terId: account.id,
@@ -147,10 +149,7 @@ function cached<T>(cache: Map<string, { value: T; expires: number }>, key: strin
   return hit && hit.expires > Date.now() ? hit.value : undefined;
 }
 
-async function preferences(ctx: {
-  client: QuickBooksClient;
-  caches: RealmCaches;
-}): Promise<{ multiCurrencyEnabled: boolean; homeCurrency: string }> {
+async function preferences(ctx: { client: QuickBooksClient; caches: RealmCaches }): Promise<CompanyCurrency> {
   const key = ctx.client.realmId;
   const hit = cached(ctx.caches.preferences, key);
   if (hit) return hit;
@@ -165,7 +164,7 @@ async function preferences(ctx: {
 
 async function currencyFacts(
   ctx: { client: QuickBooksClient; caches: RealmCaches },
-  prefs: { multiCurrencyEnabled: boolean; homeCurrency: string },
+  prefs: CompanyCurrency,
   customerId: string,
 ): Promise<CurrencyFacts> {
   if (!prefs.multiCurrencyEnabled) return { ...prefs, customerCurrency: null };
@@ -189,13 +188,14 @@ export function qboDisplayName(name: string): string {
   );
 }
 
-function newCustomer(account: Account, bill: Bill, multiCurrency: boolean): Record<string, unknown> {
+function newCustomer(account: Account, bill: Bill, multiCurrency: boolean): NewCustomer {
   const a = account.address;
   const addressLines = [a?.addressLine1, a?.addressLine2, a?.addressLine3, a?.addressLine4].filter(
     (l): l is string => !!l,
   );
-  const billAddr: Record<string, string> = {};
-  addressLines.forEach((line, i) => (billAddr[`Line${i + 1}`] = line.slice(0, 500)));
+  const billAddr: NonNullable<NewCustomer['BillAddr']> = {};
+  const lineKeys = ['Line1', 'Line2', 'Line3', 'Line4'] as const;
+  addressLines.forEach((line, i) => (billAddr[lineKeys[i]!] = line.slice(0, 500)));
   if (a?.locality) billAddr.City = a.locality.slice(0, 255);
   if (a?.region) billAddr.CountrySubDivisionCode = a.region.slice(0, 255);
   if (a?.postCode) billAddr.PostalCode = a.postCode.slice(0, 30);

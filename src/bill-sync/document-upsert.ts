@@ -1,23 +1,29 @@
-import { documentMarker, quickBooksRequestId } from '../domain/ids';
 import {
   getBillDocument,
   markCreating,
   markSynced,
   type BillDocument,
 } from '../db/repositories/bill-documents.repository';
-import type { Db } from '../db/pool';
+import type { Queryable } from '../db/repositories/common';
+import { documentMarker, quickBooksRequestId } from '../domain/ids';
+import type { QboDocument, QboDocumentType } from '../domain/invoice';
+import { SyncFailureError } from '../domain/sync-failure';
 import type { QuickBooksClient } from '../quickbooks/client';
 import { QuickBooksError } from '../quickbooks/errors';
-import type { CreditMemo, DocumentType, Invoice } from '../quickbooks/types';
-import type { UpsertResult } from './bill-sync.contract';
-import { SyncFailureError } from './sync-failure-error';
+import type { CreditMemo, Invoice } from '../quickbooks/types';
+
+export interface UpsertResult {
+  outcome: 'created' | 'updated' | 'unchanged' | 'recreated' | 'adopted';
+  externalId: string;
+  externalType: QboDocumentType;
+  url: string;
+  warnings: string[];
+}
 
 export interface UpsertRequest {
   integrationId: string;
   billId: string;
-  customerId: string;
-  documentType: DocumentType;
-  payload: Record<string, unknown>;
+  document: QboDocument;
   payloadHash: string;
   /**
    * When the run started: a link recorded since then was written by an earlier attempt of this same run
@@ -25,7 +31,7 @@ export interface UpsertRequest {
    */
   runStartedAt?: string;
   /** Link to a document in the QuickBooks app, from its type and id. */
-  documentUrl: (type: DocumentType, id: string) => string;
+  documentUrl: (type: QboDocumentType, id: string) => string;
 }
 
 const STALE_OBJECT = '5010';
@@ -40,15 +46,16 @@ const MAX_STALE_RETRIES = 3;
  *   QuickBooks is created again (next generation) with a warning.
  */
 export async function upsertBillDocument(
-  db: Db,
+  db: Queryable,
   client: QuickBooksClient,
   req: UpsertRequest,
 ): Promise<UpsertResult> {
   const link = await getBillDocument(db, req.integrationId, req.billId);
   const warnings: string[] = [];
+  const type = req.document.type;
 
   if (link?.state === 'synced' && link.externalId && link.syncToken) {
-    if (link.documentType === req.documentType && link.payloadHash === req.payloadHash) {
+    if (link.documentType === type && link.payloadHash === req.payloadHash) {
       const byThisRun =
         req.runStartedAt !== undefined && Date.parse(link.updatedAt) >= Date.parse(req.runStartedAt);
       return result(byThisRun ? 'adopted' : 'unchanged', req, link.documentType, link.externalId, warnings);
@@ -59,7 +66,7 @@ export async function upsertBillDocument(
       return create(db, client, req, link.generation + 1, warnings, 'recreated');
     }
     assertNotPaid(link.documentType, existing);
-    if (link.documentType !== req.documentType) {
+    if (link.documentType !== type) {
       // The regenerated bill changed sign: replace the invoice by a credit memo (or back).
       await client.deleteDocument(link.documentType, existing, {
         requestId: quickBooksRequestId(
@@ -70,7 +77,7 @@ export async function upsertBillDocument(
         ),
       });
       warnings.push(
-        `${link.documentType} ${existing.Id} replaced by a ${req.documentType}: the bill's total changed sign`,
+        `${link.documentType} ${existing.Id} replaced by a ${type}: the bill's total changed sign`,
       );
       return create(db, client, req, link.generation + 1, warnings, 'recreated');
     }
@@ -87,7 +94,7 @@ export async function upsertBillDocument(
     const adopted = found.sort((a, b) => Number(a.Id) - Number(b.Id))[0];
     if (adopted) {
       const adoptedLink = { ...link, externalId: adopted.Id, syncToken: adopted.SyncToken };
-      if (link.documentType === req.documentType && link.payloadHash === req.payloadHash) {
+      if (link.documentType === type && link.payloadHash === req.payloadHash) {
         await markSynced(db, {
           ...adoptedLink,
           externalId: adopted.Id,
@@ -110,41 +117,43 @@ export async function upsertBillDocument(
 }
 
 async function create(
-  db: Db,
+  db: Queryable,
   client: QuickBooksClient,
   req: UpsertRequest,
   generation: number,
   warnings: string[],
   outcome: 'created' | 'recreated',
 ): Promise<UpsertResult> {
-  const created = await client.createDocument(req.documentType, req.payload, {
-    requestId: quickBooksRequestId(req.integrationId, req.billId, `create-${req.documentType}`, generation),
+  const type = req.document.type;
+  const customerId = req.document.payload.CustomerRef.value;
+  const created = await client.createDocument(req.document, {
+    requestId: quickBooksRequestId(req.integrationId, req.billId, `create-${type}`, generation),
     // Announced once the realm's permit is granted: a create that waited in vain leaves nothing to look up.
     beforeSend: () =>
       markCreating(db, {
         integrationId: req.integrationId,
         billId: req.billId,
-        documentType: req.documentType,
+        documentType: type,
         generation,
-        customerId: req.customerId,
+        customerId,
         payloadHash: req.payloadHash,
       }),
   });
   await markSynced(db, {
     integrationId: req.integrationId,
     billId: req.billId,
-    documentType: req.documentType,
+    documentType: type,
     generation,
-    customerId: req.customerId,
+    customerId,
     externalId: created.Id,
     syncToken: created.SyncToken,
     payloadHash: req.payloadHash,
   });
-  return result(outcome, req, req.documentType, created.Id, warnings);
+  return result(outcome, req, type, created.Id, warnings);
 }
 
 async function update(
-  db: Db,
+  db: Queryable,
   client: QuickBooksClient,
   req: UpsertRequest,
   link: BillDocument,
@@ -154,40 +163,36 @@ async function update(
   let current = existing;
   for (let attempt = 0; ; attempt++) {
     try {
-      const updated = await client.updateDocument(
-        req.documentType,
-        { ...req.payload, Id: current.Id, SyncToken: current.SyncToken },
-        {
-          requestId: quickBooksRequestId(
-            req.integrationId,
-            req.billId,
-            `update-${req.payloadHash.slice(0, 16)}-${current.SyncToken}`,
-            link.generation,
-          ),
-        },
-      );
+      const updated = await client.updateDocument(req.document, current, {
+        requestId: quickBooksRequestId(
+          req.integrationId,
+          req.billId,
+          `update-${req.payloadHash.slice(0, 16)}-${current.SyncToken}`,
+          link.generation,
+        ),
+      });
       await markSynced(db, {
         ...link,
-        documentType: req.documentType,
+        documentType: req.document.type,
         externalId: updated.Id,
         syncToken: updated.SyncToken,
         payloadHash: req.payloadHash,
       });
-      return result('updated', req, req.documentType, updated.Id, warnings);
+      return result('updated', req, req.document.type, updated.Id, warnings);
     } catch (err) {
       // Someone changed the document since we read it: read it again and retry with its SyncToken.
       if (!(err instanceof QuickBooksError && err.code === STALE_OBJECT) || attempt >= MAX_STALE_RETRIES)
         throw err;
-      const reread = await client.getDocument(req.documentType, current.Id);
+      const reread = await client.getDocument(req.document.type, current.Id);
       if (!reread) throw err;
-      assertNotPaid(req.documentType, reread);
+      assertNotPaid(req.document.type, reread);
       current = reread;
     }
   }
 }
 
 /** A paid or partly paid invoice (or an applied credit memo) is not modified. */
-function assertNotPaid(type: DocumentType, doc: Invoice | CreditMemo): void {
+function assertNotPaid(type: QboDocumentType, doc: Invoice | CreditMemo): void {
   const open =
     type === 'Invoice'
       ? (doc as Invoice).Balance
@@ -203,7 +208,7 @@ function assertNotPaid(type: DocumentType, doc: Invoice | CreditMemo): void {
 function result(
   outcome: UpsertResult['outcome'],
   req: UpsertRequest,
-  type: DocumentType,
+  type: QboDocumentType,
   id: string,
   warnings: string[],
 ): UpsertResult {

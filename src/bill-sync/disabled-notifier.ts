@@ -5,11 +5,10 @@ import {
   getDisablement,
   settleNotification,
 } from '../db/repositories/integration-events.repository';
-import { findM3terObject } from '../db/repositories/m3ter-objects';
-import { OrgUserSchema } from '../domain/m3ter';
 import { FAILURE_RUN_STATUSES } from '../domain/run-status';
 import type { Logger } from '../platform/logger';
 import type { Mailer } from '../platform/mailer';
+import { getReferenceObject, ORG_USERS } from '../settings/reference-data';
 
 export interface DisabledNotifier {
   /** E-mails every notification user of the integration once for this disablement. */
@@ -30,13 +29,12 @@ export function createDisabledNotifier(deps: {
       if (!integration || !disablement) return;
       const failures: string[] = [];
       for (const userId of integration.integrationDisabledNotificationUserIds) {
-        const stored = await findM3terObject(db, 'OrgUser', userId);
-        const user = stored ? OrgUserSchema.safeParse(stored.data) : undefined;
-        if (!user?.success) {
+        const user = await getReferenceObject(db, ORG_USERS, userId);
+        if (!user) {
           logger.warn({ integrationId, userId }, 'notification user unknown; no e-mail sent');
           continue;
         }
-        const claim = await claimNotification(db, disablementId, userId, user.data.email);
+        const claim = await claimNotification(db, disablementId, userId, user.email);
         if (claim === 'sent') continue;
         if (claim === 'in-progress') {
           // Another attempt is sending it, or died doing so: look again on the next retry.
@@ -50,7 +48,7 @@ export function createDisabledNotifier(deps: {
         }
         try {
           const { messageId } = await mailer.send({
-            to: user.data.email,
+            to: user.email,
             subject: `QuickBooks integration "${integration.name}" was disabled`,
             text: disabledEmailText({
               integrationName: integration.name,

@@ -1,0 +1,58 @@
+import type { PayloadCodec } from '@temporalio/common';
+import type { Express } from 'express';
+import type { RunLinks } from '../bill-sync/runs-and-events';
+import type { SyncRequester } from '../bill-sync/sync-requester';
+import type { Db } from '../db/pool';
+import type { Logger } from '../platform/logger';
+import type { SecretBox } from '../platform/secret-box';
+import type { QuickBooksConnector } from '../quickbooks/connector';
+import type { QuickBooksEndpoints } from '../quickbooks/endpoints';
+import { createApp, type HealthCheck } from './app';
+import { billSyncRoutes } from './routes/bill-sync.routes';
+import { codecRoutes } from './routes/codec.routes';
+import { quickBooksCallbackRoutes, quickBooksConnectRoutes } from './routes/oauth.routes';
+import { settingsRouters } from './routes/settings-routers';
+import { webhookRoutes, type WebhookRouteOptions } from './routes/webhooks.routes';
+
+export interface ServiceApiDeps {
+  db: Db;
+  logger: Logger;
+  secretBox: SecretBox;
+  syncs: SyncRequester;
+  /** For previews (reads only). */
+  connector: QuickBooksConnector;
+  endpoints: QuickBooksEndpoints;
+  links: RunLinks;
+  adminApiKey: string;
+  maxBodyBytes: number;
+  webhook: Omit<WebhookRouteOptions, 'maxBodyBytes'>;
+  codec: { codec: PayloadCodec; allowedOrigins: string[] };
+  healthChecks: HealthCheck[];
+}
+
+/** The service's whole HTTP API: webhooks, the OAuth callback and the codec in public, the rest behind the key. */
+export function createServiceApi(deps: ServiceApiDeps): Express {
+  const { db, logger, secretBox, endpoints } = deps;
+  const connectFlow = { db, secretBox, endpoints, logger };
+  return createApp({
+    logger,
+    adminApiKey: deps.adminApiKey,
+    maxBodyBytes: deps.maxBodyBytes,
+    healthChecks: deps.healthChecks,
+    publicRouters: [
+      webhookRoutes({ db, syncs: deps.syncs, logger }, { ...deps.webhook, maxBodyBytes: deps.maxBodyBytes }),
+      quickBooksCallbackRoutes(connectFlow),
+      codecRoutes({
+        ...deps.codec,
+        adminApiKey: deps.adminApiKey,
+        maxBodyBytes: Math.max(deps.maxBodyBytes, 4 * 1_048_576),
+        logger,
+      }),
+    ],
+    adminRouters: [
+      ...settingsRouters({ db, secretBox, logger }),
+      quickBooksConnectRoutes(connectFlow),
+      billSyncRoutes({ db, syncs: deps.syncs, connector: deps.connector, links: deps.links }),
+    ],
+  });
+}

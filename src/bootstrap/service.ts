@@ -1,0 +1,198 @@
+import path from 'node:path';
+import type { Server } from 'node:http';
+import type { HealthCheck } from '../api/app';
+import { createServiceApi } from '../api/service-api';
+import { createActivities } from '../activities';
+import { createDisabledNotifier } from '../bill-sync/disabled-notifier';
+import { publicBaseUrl, type Env } from '../config/env';
+import { migrate } from '../db/migrate';
+import { createPool, type Db } from '../db/pool';
+import type { Logger } from '../platform/logger';
+import { createSmtpMailer } from '../platform/mailer';
+import { createSecretBox } from '../platform/secret-box';
+import { QuickBooksConnector } from '../quickbooks/connector';
+import { INTUIT, type QuickBooksEndpoints } from '../quickbooks/endpoints';
+import { startExpiryWatch } from '../quickbooks/expiry-warnings';
+import { PgRateGovernor } from '../quickbooks/rate-governor';
+import { temporalSyncRequester } from '../temporal/bill-sync-starter';
+import { connectTemporalClient, connectWorker } from '../temporal/connection';
+import { EncryptionCodec, createDataConverter } from '../temporal/payload-codec';
+import { createWorker } from '../temporal/worker';
+import { redirectUri, startEmbeddedServices, type Infrastructure } from './embedded-services';
+import type { StopStack } from './lifecycle';
+import { resolveSecrets, type ServiceSecrets } from './secrets';
+
+/**
+ * The service as one process runs it (ROLE): the worker, the API, or both, wired to their servers — the
+ * configured ones, or under `npm start` the embedded ones. Returns what to print: component → where.
+ */
+export async function startService(
+  env: Env,
+  logger: Logger,
+  stack: StopStack,
+): Promise<Record<string, string>> {
+  const urls: Record<string, string> = {};
+  const secrets = resolveSecrets({ ...env, DATA_DIR: path.resolve(env.DATA_DIR) });
+  const infra = await startEmbeddedServices(env, stack, urls);
+  if (infra.temporalUiUrl) urls['Temporal Web UI'] = infra.temporalUiUrl;
+
+  const db = createPool(infra.databaseUrl);
+  stack.push('database pool', () => db.end());
+  const { applied } = await migrate(db);
+  if (applied.length) logger.info({ applied }, 'migrations applied');
+
+  const wiring: Wiring = {
+    env,
+    logger,
+    stack,
+    urls,
+    db,
+    secrets,
+    infra,
+    endpoints: infra.emulatedQuickBooks ?? intuitEndpoints(env),
+  };
+  if (env.ROLE !== 'api') await startWorkerRole(wiring);
+  if (env.ROLE !== 'worker') await startApiRole(wiring);
+  if (secrets.generated.length && env.NODE_ENV !== 'production') {
+    urls['Dev secrets'] = `${path.resolve(env.DATA_DIR, 'secrets')} (admin API key: admin-api.key)`;
+  }
+  return urls;
+}
+
+interface Wiring {
+  env: Env;
+  logger: Logger;
+  stack: StopStack;
+  urls: Record<string, string>;
+  db: Db;
+  secrets: ServiceSecrets;
+  infra: Infrastructure;
+  endpoints: QuickBooksEndpoints;
+}
+
+/** The QuickBooks connector of a process: tokens refreshed when due, every call within the realm's limits. */
+function quickBooksConnector({ env, db, secrets, endpoints, logger }: Wiring): QuickBooksConnector {
+  return new QuickBooksConnector({
+    db,
+    secretBox: createSecretBox(secrets.encryptionKey),
+    endpoints,
+    logger,
+    refreshSkewMs: env.QBO_TOKEN_REFRESH_SKEW_SECONDS * 1000,
+    expiryWarningDays: env.QBO_EXPIRY_WARNING_DAYS,
+    governor: new PgRateGovernor(db),
+  });
+}
+
+async function startWorkerRole(w: Wiring): Promise<void> {
+  const { env, logger, stack, db } = w;
+  const mailer = env.SMTP_URL ? createSmtpMailer(env.SMTP_URL, env.MAIL_FROM) : undefined;
+  if (mailer) stack.push('mailer', () => mailer.close());
+  else logger.warn('SMTP_URL is not set: disablement e-mails are logged, not sent');
+  const connection = await connectWorker(w.infra.temporalAddress);
+  stack.push('worker connection', () => connection.close());
+  const worker = await createWorker({
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+    workflowBundle: env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined,
+    // Bill and customer data in Temporal are encrypted with a key derived from ENCRYPTION_KEY.
+    dataConverter: createDataConverter(w.secrets.encryptionKey),
+    activities: createActivities({
+      db,
+      logger,
+      quickBooks: quickBooksConnector(w),
+      endpoints: w.endpoints,
+      notifier: createDisabledNotifier({ db, mailer, logger, publicBaseUrl: publicBaseUrl(env) }),
+    }),
+  });
+  const running = worker.run();
+  stack.push('worker', async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  });
+  running.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
+  w.urls.Worker = `task queue "${env.TEMPORAL_TASK_QUEUE}"`;
+  // Credentials whose refresh token or 5-year cap runs out soon get a warning event (every worker checks; recorded once).
+  const expiryWatch = startExpiryWatch({ db, logger, thresholdsDays: env.QBO_EXPIRY_WARNING_DAYS });
+  stack.push('credential expiry watch', () => expiryWatch.stop());
+}
+
+async function startApiRole(w: Wiring): Promise<void> {
+  const { env, logger, stack, db, secrets, infra, endpoints } = w;
+  const temporal = await connectTemporalClient(infra.temporalAddress, env.TEMPORAL_NAMESPACE, {
+    dataConverter: createDataConverter(secrets.encryptionKey),
+  });
+  stack.push('Temporal client', () => temporal.close());
+  const healthChecks: HealthCheck[] = [
+    { name: 'database', check: async () => (await db.query('SELECT 1'), { ok: true }) },
+    {
+      name: 'temporal',
+      check: async () => {
+        await temporal.connection.workflowService.getSystemInfo({});
+        return { ok: true, detail: infra.temporalAddress };
+      },
+    },
+    {
+      name: 'quickbooks',
+      check: async () => ({
+        ok: true,
+        detail: infra.emulatedQuickBooks ? endpoints.apiBaseUrl.QuickBooks : 'Intuit',
+      }),
+    },
+  ];
+  const codecOrigins = [...env.CODEC_ALLOWED_ORIGINS];
+  // Under npm start the local dev server's Web UI may decode from the browser (it cannot send the API key).
+  if (infra.temporalUiUrl && !env.TEMPORAL_UI_URL && env.NODE_ENV !== 'production') {
+    const ui = new URL(infra.temporalUiUrl);
+    codecOrigins.push(ui.origin, `${ui.protocol}//localhost:${ui.port}`);
+  }
+  const app = createServiceApi({
+    db,
+    logger,
+    secretBox: createSecretBox(secrets.encryptionKey),
+    syncs: temporalSyncRequester(temporal.client, env.TEMPORAL_TASK_QUEUE),
+    connector: quickBooksConnector(w),
+    endpoints,
+    links: { temporalUiUrl: infra.temporalUiUrl, namespace: env.TEMPORAL_NAMESPACE },
+    adminApiKey: secrets.adminApiKey,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    webhook: {
+      secret: secrets.webhookSecret,
+      apiKey: secrets.webhookApiKey,
+      toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS,
+    },
+    codec: { codec: new EncryptionCodec(secrets.encryptionKey), allowedOrigins: codecOrigins },
+    healthChecks,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
+  });
+  stack.push('API', () => new Promise<void>((resolve) => server.close(() => resolve())));
+  const base = publicBaseUrl(env);
+  w.urls.API = `http://${env.API_HOST}:${env.API_PORT}  (OpenAPI: /openapi.json, health: /health)`;
+  w.urls.Webhook = `POST http://${env.API_HOST}:${env.API_PORT}/webhooks/m3ter`;
+  w.urls['Connect QuickBooks'] =
+    `GET ${base}/credentials/{id}/connect (API key; callback ${endpoints.redirectUri})`;
+  w.urls['Temporal codec'] = `${base}/codec (payloads are encrypted; the Web UI decodes through it)`;
+}
+
+/** Intuit's endpoints, each overridable (e.g. to point a worker at an emulator elsewhere). */
+function intuitEndpoints(env: Env): QuickBooksEndpoints {
+  return {
+    apiBaseUrl: {
+      QuickBooks: env.QBO_API_BASE_URL ?? INTUIT.apiBaseUrl.QuickBooks,
+      QuickBooksSandbox: env.QBO_SANDBOX_API_BASE_URL ?? INTUIT.apiBaseUrl.QuickBooksSandbox,
+    },
+    appBaseUrl: env.QBO_APP_BASE_URL
+      ? { QuickBooks: env.QBO_APP_BASE_URL, QuickBooksSandbox: env.QBO_APP_BASE_URL }
+      : { ...INTUIT.appBaseUrl },
+    authorizeUrl: env.QBO_AUTHORIZE_URL ?? INTUIT.authorizeUrl,
+    tokenUrl: env.QBO_TOKEN_URL ?? INTUIT.tokenUrl,
+    revokeUrl: env.QBO_REVOKE_URL ?? INTUIT.revokeUrl,
+    clientId: env.QBO_CLIENT_ID ?? '',
+    clientSecret: env.QBO_CLIENT_SECRET ?? '',
+    redirectUri: redirectUri(env),
+  };
+}
