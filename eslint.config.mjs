@@ -1,5 +1,81 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+import { createNodeResolver } from 'eslint-plugin-import-x';
+
+const LAYERS = {
+  domain: './src/domain',
+  db: './src/db',
+  quickbooks: './src/quickbooks',
+  m3ter: './src/m3ter',
+  platform: './src/platform',
+  settings: './src/settings',
+  billSync: './src/bill-sync',
+  activities: './src/activities',
+  workflows: './src/workflows',
+  temporal: './src/temporal',
+  api: './src/api',
+  bootstrap: './src/bootstrap',
+};
+const {
+  domain,
+  db,
+  quickbooks,
+  m3ter,
+  platform,
+  settings,
+  billSync,
+  activities,
+  workflows,
+  temporal,
+  api,
+  bootstrap,
+} = LAYERS;
+
+/** Layer rules (README "Repository layout"): arrows point one way. */
+const zones = [
+  {
+    target: domain,
+    from: './src',
+    except: ['./domain'],
+    message: 'The domain is pure: it imports nothing of the rest of the product.',
+  },
+  {
+    target: [db, quickbooks, m3ter, platform, settings, billSync, activities, workflows, temporal, domain],
+    from: api,
+    message: 'Nothing below the HTTP layer imports it.',
+  },
+  {
+    target: billSync,
+    from: [activities, workflows, temporal, bootstrap],
+    message:
+      'The bill-sync use cases do not import Temporal adapters: they ask through ports (sync-requester.ts).',
+  },
+  {
+    target: api,
+    from: db,
+    except: ['./pool.ts'],
+    message: 'Routes call use cases (src/bill-sync, src/settings), not repositories.',
+  },
+  { target: api, from: [activities, workflows, temporal, bootstrap], message: 'Routes call use cases.' },
+  {
+    target: [
+      domain,
+      db,
+      quickbooks,
+      m3ter,
+      platform,
+      settings,
+      billSync,
+      activities,
+      workflows,
+      temporal,
+      api,
+    ],
+    from: './emulators',
+    message: 'Product code never imports an emulator; only the launcher (src/bootstrap) and tests start one.',
+  },
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', '.tools/**', '.data/**', 'bench/results/**'] },
@@ -13,15 +89,40 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js', '.json'] })] },
+    rules: { 'import-x/no-restricted-paths': ['error', { zones }] },
+  },
+  {
     files: ['src/workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['pg', 'express', 'node-quickbooks', 'intuit-oauth', 'node:*', 'fs', 'path', 'crypto'],
-              message: 'Workflows are deterministic: no I/O modules.',
+              regex: '^(?!@temporalio/(workflow|common)$|\\./|\\.\\./domain/)',
+              allowTypeImports: true,
+              message:
+                'Workflows are deterministic: they import only @temporalio/workflow, the pure domain and activity types (import type).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!zod$|node:crypto$|\\.)',
+              allowTypeImports: true,
+              message: 'The domain does no I/O: it imports only zod, node:crypto (hashing) and itself.',
             },
           ],
         },

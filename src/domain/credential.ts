@@ -20,4 +20,3 @@ export interface Credential {
   createdAt: string;
   updatedAt: string;
 }
-

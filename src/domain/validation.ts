@@ -87,4 +87,3 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, pre
     .join('; ');
   throw new ValidationError(`Invalid request: ${summary}`, issues);
 }
-

@@ -135,11 +135,7 @@ export class QuickBooksClient {
   }
 
   /** Deletes a document (used when a regenerated bill turns an invoice into a credit memo or back). */
-  async deleteDocument(
-    type: QboDocumentType,
-    ref: DocumentVersion,
-    options: WriteOptions,
-  ): Promise<void> {
+  async deleteDocument(type: QboDocumentType, ref: DocumentVersion, options: WriteOptions): Promise<void> {
     const entity = { Id: ref.Id, SyncToken: ref.SyncToken, requestId: options.requestId };
     await this.raw(
       (cb) =>

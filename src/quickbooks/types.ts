@@ -69,7 +69,10 @@ export interface NewCustomer {
   DisplayName: string;
   PrimaryEmailAddr?: { Address: string };
   BillAddr?: Partial<
-    Record<'Line1' | 'Line2' | 'Line3' | 'Line4' | 'City' | 'CountrySubDivisionCode' | 'PostalCode' | 'Country', string>
+    Record<
+      'Line1' | 'Line2' | 'Line3' | 'Line4' | 'City' | 'CountrySubDivisionCode' | 'PostalCode' | 'Country',
+      string
+    >
   >;
   CurrencyRef?: { value: string };
 }
