@@ -2,7 +2,6 @@ import { StopStack, onShutdownSignal } from './bootstrap/lifecycle';
 import { startService } from './bootstrap/service';
 import { ConfigError, loadEnv, type Env } from './config/env';
 import { createLogger } from './platform/logger';
-import { installTemporalRuntime } from './temporal/runtime';
 
 /**
  * `npm start`: everything on one machine with embedded defaults — PostgreSQL, a Temporal dev server with
@@ -20,7 +19,6 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger({ level: env.LOG_LEVEL, name: 'qbo-sync' });
-  installTemporalRuntime(logger);
   const stack = new StopStack();
   onShutdownSignal(() => stack.stopAll(logger), logger);
   try {

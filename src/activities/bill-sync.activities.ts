@@ -11,6 +11,7 @@ import type { Db } from '../db/pool';
 import { passRunId } from '../domain/ids';
 import { SyncFailureError } from '../domain/sync-failure';
 import type { Logger } from '../platform/logger';
+import { metrics } from '../platform/metrics';
 import type { QuickBooksConnector } from '../quickbooks/connector';
 import { documentUrl, type QuickBooksEndpoints } from '../quickbooks/endpoints';
 import type { BillSyncActivities } from './bill-sync.contract';
@@ -78,8 +79,15 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
       }),
     ),
 
-    finishRun: (input) => finishRun(db, input),
-    recordFailure: (input) => recordSyncFailure(db, input),
+    finishRun: async (input) => {
+      await finishRun(db, input);
+      metrics.runsFinished.inc({ status: input.status });
+    },
+    recordFailure: async (input) => {
+      const recorded = await recordSyncFailure(db, input);
+      metrics.runsFinished.inc({ status: recorded.status });
+      return recorded;
+    },
     notifyIntegrationDisabled: ({ integrationId, disablementId }) =>
       deps.notifier.notify(integrationId, disablementId),
   };

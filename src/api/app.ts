@@ -20,6 +20,8 @@ export interface AppOptions {
   publicRouters?: Array<(registry: OpenAPIRegistry) => Router>;
   /** Admin routers, mounted behind the API key. */
   adminRouters?: Array<(registry: OpenAPIRegistry) => Router>;
+  /** Prometheus metrics in text format, served at GET /metrics (like /health, without the API key). */
+  metrics?: () => Promise<string>;
 }
 
 /** The HTTP edge: parse, call a use case, map errors. Routers hold no business rules. */
@@ -46,6 +48,13 @@ export function createApp(options: AppOptions): Express {
     const ok = results.every(([, r]) => r.ok);
     res.status(ok ? 200 : 503).json({ status: ok ? 'ok' : 'degraded', components });
   });
+
+  const metrics = options.metrics;
+  if (metrics) {
+    app.get('/metrics', async (_req, res) => {
+      res.type('text/plain; version=0.0.4').send(await metrics());
+    });
+  }
 
   for (const build of options.publicRouters ?? []) app.use(build(registry));
 

@@ -28,6 +28,7 @@ export interface ServiceApiDeps {
   webhook: Omit<WebhookRouteOptions, 'maxBodyBytes'>;
   codec: { codec: PayloadCodec; allowedOrigins: string[] };
   healthChecks: HealthCheck[];
+  metrics?: () => Promise<string>;
 }
 
 /** The service's whole HTTP API: webhooks, the OAuth callback and the codec in public, the rest behind the key. */
@@ -39,6 +40,7 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
     adminApiKey: deps.adminApiKey,
     maxBodyBytes: deps.maxBodyBytes,
     healthChecks: deps.healthChecks,
+    metrics: deps.metrics,
     publicRouters: [
       webhookRoutes({ db, syncs: deps.syncs, logger }, { ...deps.webhook, maxBodyBytes: deps.maxBodyBytes }),
       quickBooksCallbackRoutes(connectFlow),

@@ -1,5 +1,6 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { Server } from 'node:http';
 import type { HealthCheck } from '../api/app';
 import { createServiceApi } from '../api/service-api';
 import { createActivities } from '../activities';
@@ -8,6 +9,7 @@ import { publicBaseUrl, type Env } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool, type Db } from '../db/pool';
 import type { Logger } from '../platform/logger';
+import { exporterAt, metricsText } from '../platform/metrics';
 import { createSmtpMailer } from '../platform/mailer';
 import { createSecretBox } from '../platform/secret-box';
 import { QuickBooksConnector } from '../quickbooks/connector';
@@ -17,6 +19,7 @@ import { PgRateGovernor } from '../quickbooks/rate-governor';
 import { temporalSyncRequester } from '../temporal/bill-sync-starter';
 import { connectTemporalClient, connectWorker } from '../temporal/connection';
 import { EncryptionCodec, createDataConverter } from '../temporal/payload-codec';
+import { installTemporalRuntime } from '../temporal/runtime';
 import { createWorker } from '../temporal/worker';
 import { redirectUri, startEmbeddedServices, type Infrastructure } from './embedded-services';
 import type { StopStack } from './lifecycle';
@@ -32,6 +35,13 @@ export async function startService(
   stack: StopStack,
 ): Promise<Record<string, string>> {
   const urls: Record<string, string> = {};
+  // The SDK's worker metrics (a loopback exporter) are part of this process's /metrics.
+  const sdkMetrics =
+    env.ROLE !== 'api'
+      ? `127.0.0.1:${env.TEMPORAL_SDK_METRICS_PORT || (await freeLoopbackPort())}`
+      : undefined;
+  installTemporalRuntime(logger, { metricsAddress: sdkMetrics });
+  const metrics = () => metricsText(sdkMetrics ? [exporterAt(sdkMetrics)] : []);
   const secrets = resolveSecrets({ ...env, DATA_DIR: path.resolve(env.DATA_DIR) });
   const infra = await startEmbeddedServices(env, stack, urls);
   if (infra.temporalUiUrl) urls['Temporal Web UI'] = infra.temporalUiUrl;
@@ -50,6 +60,7 @@ export async function startService(
     secrets,
     infra,
     endpoints: infra.emulatedQuickBooks ?? intuitEndpoints(env),
+    metrics,
   };
   if (env.ROLE !== 'api') await startWorkerRole(wiring);
   if (env.ROLE !== 'worker') await startApiRole(wiring);
@@ -68,6 +79,7 @@ interface Wiring {
   secrets: ServiceSecrets;
   infra: Infrastructure;
   endpoints: QuickBooksEndpoints;
+  metrics: () => Promise<string>;
 }
 
 /** The QuickBooks connector of a process: tokens refreshed when due, every call within the realm's limits. */
@@ -114,6 +126,11 @@ async function startWorkerRole(w: Wiring): Promise<void> {
   });
   running.catch((err: unknown) => logger.error({ err }, 'worker stopped with an error'));
   w.urls.Worker = `task queue "${env.TEMPORAL_TASK_QUEUE}"`;
+  if (env.ROLE === 'worker' && env.METRICS_PORT !== undefined) {
+    const server = await serveMetrics(w.metrics, env.METRICS_PORT, env.METRICS_HOST);
+    stack.push('metrics', () => new Promise<void>((resolve) => server.close(() => resolve())));
+    w.urls.Metrics = `http://${env.METRICS_HOST}:${env.METRICS_PORT}/metrics`;
+  }
   // Credentials whose refresh token or 5-year cap runs out soon get a warning event (every worker checks; recorded once).
   const expiryWatch = startExpiryWatch({ db, logger, thresholdsDays: env.QBO_EXPIRY_WARNING_DAYS });
   stack.push('credential expiry watch', () => expiryWatch.stop());
@@ -165,13 +182,14 @@ async function startApiRole(w: Wiring): Promise<void> {
     },
     codec: { codec: new EncryptionCodec(secrets.encryptionKey), allowedOrigins: codecOrigins },
     healthChecks,
+    metrics: w.metrics,
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
   });
   stack.push('API', () => new Promise<void>((resolve) => server.close(() => resolve())));
   const base = publicBaseUrl(env);
-  w.urls.API = `http://${env.API_HOST}:${env.API_PORT}  (OpenAPI: /openapi.json, health: /health)`;
+  w.urls.API = `http://${env.API_HOST}:${env.API_PORT}  (OpenAPI: /openapi.json, health: /health, metrics: /metrics)`;
   w.urls.Webhook = `POST http://${env.API_HOST}:${env.API_PORT}/webhooks/m3ter`;
   w.urls['Connect QuickBooks'] =
     `GET ${base}/credentials/{id}/connect (API key; callback ${endpoints.redirectUri})`;
@@ -195,4 +213,34 @@ function intuitEndpoints(env: Env): QuickBooksEndpoints {
     clientSecret: env.QBO_CLIENT_SECRET ?? '',
     redirectUri: redirectUri(env),
   };
+}
+
+/** /metrics of a worker-only process. */
+function serveMetrics(metrics: () => Promise<string>, port: number, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    metrics().then(
+      (text) => res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
+
+/** A port the OS has free on loopback now. */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
 }

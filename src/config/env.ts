@@ -78,6 +78,14 @@ export const envSchema = z.object({
   MAIL_FROM: z.string().min(3).default('QuickBooks sync <no-reply@localhost>'),
 
   WORKER_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().positive().default(50),
+  /**
+   * A worker-only process (ROLE=worker) serves /metrics on this port (the API serves its own on API_PORT).
+   * Unset: no metrics server in a worker-only process.
+   */
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Where the Temporal SDK's own Prometheus exporter listens (loopback); 0 = a free port. /metrics includes it. */
+  TEMPORAL_SDK_METRICS_PORT: port.default(0),
   /** A prebuilt workflow bundle (the production image has one); else the workflows are bundled at start-up. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   // Workflows kept in memory between tasks; the others are replayed from history when they next run.

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { metrics } from '../platform/metrics';
 
 // NUMERIC and BIGINT come back as strings by default; counts are small, so parse BIGINT (int8) as number.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
@@ -10,6 +11,14 @@ export function createPool(connectionString: string, max = 20): Db {
   const pool = new pg.Pool({ connectionString, max });
   // An idle client losing its connection must not crash the process.
   pool.on('error', () => undefined);
+  // Every statement of every client of the pool is counted (pool.query runs through a client too).
+  pool.on('connect', (client) => {
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args) => {
+      metrics.dbQueries.inc();
+      return query(...args);
+    };
+  });
   return pool;
 }
 

@@ -1,5 +1,6 @@
 import QuickBooks from 'node-quickbooks';
 import type { z } from 'zod';
+import { metrics, secondsSince } from '../platform/metrics';
 import { QuickBooksError, toQuickBooksError } from './errors';
 import type { RateGovernor } from './rate-governor';
 import type { QboDocument, QboDocumentType } from '../domain/invoice';
@@ -67,6 +68,23 @@ export interface DocumentVersion {
 
 const OBJECT_NOT_FOUND = '610';
 
+/** What a request is, for the governor, the timeout's uncertainty and the metrics. */
+interface RequestKind {
+  /** e.g. `invoice.create`, `customer.query` */
+  operation: string;
+  /** A write may have happened although no answer arrived. */
+  write: boolean;
+  beforeSend?: () => Promise<void>;
+}
+
+function read(operation: string): RequestKind {
+  return { operation, write: false };
+}
+
+function write(operation: string, options?: WriteOptions): RequestKind {
+  return { operation, write: true, beforeSend: options?.beforeSend };
+}
+
 /**
  * Promise-based, typed QuickBooks Online client over node-quickbooks. Every failure is a QuickBooksError.
  * One instance per (realm, access token); cheap to create.
@@ -100,8 +118,12 @@ export class QuickBooksClient {
   createDocument(document: QboDocument, options: WriteOptions): Promise<Invoice | CreditMemo> {
     const entity = { ...document.payload, requestId: options.requestId };
     return document.type === 'Invoice'
-      ? this.call((cb) => this.qbo.createInvoice(entity, cb), InvoiceSchema, true, options.beforeSend)
-      : this.call((cb) => this.qbo.createCreditMemo(entity, cb), CreditMemoSchema, true, options.beforeSend);
+      ? this.call((cb) => this.qbo.createInvoice(entity, cb), InvoiceSchema, write('invoice.create', options))
+      : this.call(
+          (cb) => this.qbo.createCreditMemo(entity, cb),
+          CreditMemoSchema,
+          write('creditmemo.create', options),
+        );
   }
 
   /** Sparse update of `existing` to `document`: only the fields sent change; `Line` replaces every line. */
@@ -118,16 +140,20 @@ export class QuickBooksClient {
       requestId: options.requestId,
     };
     return document.type === 'Invoice'
-      ? this.call((cb) => this.qbo.updateInvoice(entity, cb), InvoiceSchema, true)
-      : this.call((cb) => this.qbo.updateCreditMemo(entity, cb), CreditMemoSchema, true);
+      ? this.call((cb) => this.qbo.updateInvoice(entity, cb), InvoiceSchema, write('invoice.update'))
+      : this.call(
+          (cb) => this.qbo.updateCreditMemo(entity, cb),
+          CreditMemoSchema,
+          write('creditmemo.update'),
+        );
   }
 
   /** The document, or undefined when QuickBooks no longer has it (deleted: code 610). */
   async getDocument(type: QboDocumentType, id: string): Promise<Invoice | CreditMemo | undefined> {
     try {
       return type === 'Invoice'
-        ? await this.call((cb) => this.qbo.getInvoice(id, cb), InvoiceSchema, false)
-        : await this.call((cb) => this.qbo.getCreditMemo(id, cb), CreditMemoSchema, false);
+        ? await this.call((cb) => this.qbo.getInvoice(id, cb), InvoiceSchema, read('invoice.read'))
+        : await this.call((cb) => this.qbo.getCreditMemo(id, cb), CreditMemoSchema, read('creditmemo.read'));
     } catch (err) {
       if (err instanceof QuickBooksError && err.code === OBJECT_NOT_FOUND) return undefined;
       throw err;
@@ -140,7 +166,7 @@ export class QuickBooksClient {
     await this.raw(
       (cb) =>
         type === 'Invoice' ? this.qbo.deleteInvoice(entity, cb) : this.qbo.deleteCreditMemo(entity, cb),
-      true,
+      write(`${type.toLowerCase()}.delete`),
     );
   }
 
@@ -159,7 +185,7 @@ export class QuickBooksClient {
   }
 
   getCustomer(id: string): Promise<Customer> {
-    return this.call((cb) => this.qbo.getCustomer(id, cb), CustomerSchema, false);
+    return this.call((cb) => this.qbo.getCustomer(id, cb), CustomerSchema, read('customer.read'));
   }
 
   /** Active customers whose DisplayName equals `displayName` exactly. */
@@ -171,11 +197,11 @@ export class QuickBooksClient {
 
   createCustomer(customer: NewCustomer, options: WriteOptions): Promise<Customer> {
     const entity = { ...customer, requestId: options.requestId };
-    return this.call((cb) => this.qbo.createCustomer(entity, cb), CustomerSchema, true);
+    return this.call((cb) => this.qbo.createCustomer(entity, cb), CustomerSchema, write('customer.create'));
   }
 
   getPreferences(): Promise<Preferences> {
-    return this.call((cb) => this.qbo.getPreferences(cb), PreferencesSchema, false);
+    return this.call((cb) => this.qbo.getPreferences(cb), PreferencesSchema, read('preferences.read'));
   }
 
   private async query<S extends z.ZodType>(
@@ -183,7 +209,7 @@ export class QuickBooksClient {
     entity: string,
     schema: S,
   ): Promise<Array<z.infer<S>>> {
-    const body = await this.raw(invoke, false);
+    const body = await this.raw(invoke, read(`${entity.toLowerCase()}.query`));
     const rows = (body as { QueryResponse?: Record<string, unknown> } | null)?.QueryResponse?.[entity];
     if (rows === undefined) return []; // QBO answers {"QueryResponse":{}} when nothing matches
     if (!Array.isArray(rows)) throw unreadable(`query ${entity}`);
@@ -193,23 +219,25 @@ export class QuickBooksClient {
   private async call<S extends z.ZodType>(
     invoke: (cb: Callback) => void,
     schema: S,
-    isWrite: boolean,
-    beforeSend?: () => Promise<void>,
+    request: RequestKind,
   ): Promise<z.infer<S>> {
-    const body = await this.raw(invoke, isWrite, beforeSend);
+    const body = await this.raw(invoke, request);
     return parse(schema, body, schema.description ?? 'response');
   }
 
-  private async raw(
-    invoke: (cb: Callback) => void,
-    isWrite: boolean,
-    beforeSend?: () => Promise<void>,
-  ): Promise<unknown> {
+  /** One request: a permit from the realm's governor, then the call, measured by operation and outcome. */
+  private async raw(invoke: (cb: Callback) => void, request: RequestKind): Promise<unknown> {
     const permit = await this.options.governor?.acquire(this.realmId);
+    const started = process.hrtime.bigint();
+    let outcome = 'ok';
     try {
-      await beforeSend?.();
-      return await this.send(invoke, isWrite);
+      await request.beforeSend?.();
+      return await this.send(invoke, request.write);
+    } catch (err) {
+      outcome = err instanceof QuickBooksError ? err.kind : 'unexpected';
+      throw err;
     } finally {
+      metrics.quickBooksRequests.observe({ operation: request.operation, outcome }, secondsSince(started));
       await permit?.release();
     }
   }

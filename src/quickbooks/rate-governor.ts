@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/pool';
+import { metrics, secondsSince } from '../platform/metrics';
 
 /** One permitted QuickBooks request: release it when the response (or error) is in. */
 export interface Permit {
@@ -60,15 +61,24 @@ export class PgRateGovernor implements RateGovernor {
   }
 
   async acquire(realmId: string): Promise<Permit> {
+    const started = process.hrtime.bigint();
     const deadline = Date.now() + this.o.maxWaitMs;
     await this.ensureRealm(realmId);
-    const slot = await this.waitFor(deadline, realmId, () => this.takeSlot(realmId));
+    let slot: number;
+    try {
+      slot = await this.waitFor(deadline, realmId, () => this.takeSlot(realmId));
+    } catch (err) {
+      metrics.governorWaits.observe({ result: 'busy' }, secondsSince(started));
+      throw err;
+    }
     try {
       await this.waitFor(deadline, realmId, () => this.takeToken(realmId));
     } catch (err) {
       await this.releaseSlot(realmId, slot);
+      metrics.governorWaits.observe({ result: 'busy' }, secondsSince(started));
       throw err;
     }
+    metrics.governorWaits.observe({ result: 'granted' }, secondsSince(started));
     let released = false;
     return {
       release: async () => {

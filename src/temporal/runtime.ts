@@ -1,8 +1,12 @@
 import { Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import type { Logger } from '../platform/logger';
 
-/** Routes the Temporal SDK's own logs (worker, workflow, activity) into the service's logger. Once per process. */
-export function installTemporalRuntime(logger: Logger): void {
+/**
+ * Routes the Temporal SDK's own logs (worker, workflow, activity) into the service's logger, and — when
+ * `metricsAddress` is given — exports the SDK's worker metrics (task latencies, slots, polls, …) in
+ * Prometheus format there, for /metrics to include. Once per process, before any worker connects.
+ */
+export function installTemporalRuntime(logger: Logger, options: { metricsAddress?: string } = {}): void {
   const child = logger.child({ component: 'temporal' });
   const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
     const method =
@@ -26,5 +30,18 @@ export function installTemporalRuntime(logger: Logger): void {
       warn: (m, meta) => write('WARN', m, meta),
       error: (m, meta) => write('ERROR', m, meta),
     },
+    ...(options.metricsAddress
+      ? {
+          telemetryOptions: {
+            metrics: {
+              prometheus: {
+                bindAddress: options.metricsAddress,
+                countersTotalSuffix: true,
+                useSecondsForDurations: true,
+              },
+            },
+          },
+        }
+      : {}),
   });
 }

@@ -40,6 +40,32 @@ function descendants(pid: number): number[] {
   return out;
 }
 
+/** `npm run demo` against the running service. */
+async function runDemo(
+  dataDir: string,
+  api: number,
+  emulator: number,
+): Promise<{ code: number | null; output: string }> {
+  const demo = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/demo.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      API_URL: `http://127.0.0.1:${api}`,
+      EMULATOR_URL: `http://127.0.0.1:${emulator}`,
+      ADMIN_API_KEY: '',
+      M3TER_WEBHOOK_SECRET: '',
+      M3TER_WEBHOOK_API_KEY: '',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  demo.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  demo.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const code = await new Promise<number | null>((resolve) => demo.once('exit', resolve));
+  return { code, output };
+}
+
 describe('npm start (the whole system on one machine)', function () {
   this.timeout(180_000);
   let child: ChildProcess | undefined;
@@ -53,7 +79,7 @@ describe('npm start (the whole system on one machine)', function () {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('brings up PostgreSQL, Temporal with its Web UI, the emulator, the worker and the API, and stops them all on SIGTERM', async () => {
+  it('brings up PostgreSQL, Temporal with its Web UI, the emulator, the worker and the API, runs the demo twice, serves metrics, and stops them all on SIGTERM', async () => {
     const run = await startNpmStart(dataDir);
     child = run.child;
     const { api, ui, emulator } = run.ports;
@@ -78,6 +104,47 @@ describe('npm start (the whole system on one machine)', function () {
       headers: { authorization: `Bearer ${key}` },
     });
     assert.equal(list.status, 200);
+
+    // The demo, twice, as the README tells it: each run its own account, integration and invoice.
+    const demos = [await runDemo(dataDir, api, emulator), await runDemo(dataDir, api, emulator)];
+    for (const demo of demos) {
+      assert.equal(demo.code, 0, demo.output);
+      assert.match(
+        demo.output,
+        /^credential [0-9a-f-]{36}: AUTHORIZED$/m,
+        'connected through the connect flow',
+      );
+      assert.match(demo.output, /^run [0-9a-f-]{36}: COMPLETE, QuickBooks document \d+$/m);
+      assert.match(demo.output, /^replay it: npm run replay -- --run [0-9a-f-]{36}$/m);
+      assert.match(demo.output, /"TotalAmt": 817\.28/);
+    }
+    const integrations = (await (
+      await fetch(`http://127.0.0.1:${api}/integrations`, { headers: { authorization: `Bearer ${key}` } })
+    ).json()) as { data: Array<{ id: string; name: string }> };
+    for (const integration of integrations.data.filter((i) => i.name.startsWith('Demo '))) {
+      const runs = (await (
+        await fetch(`http://127.0.0.1:${api}/integration-runs?integrationId=${integration.id}`, {
+          headers: { authorization: `Bearer ${key}` },
+        })
+      ).json()) as { data: unknown[] };
+      assert.equal(runs.data.length, 1, `${integration.name} synced only its own demo's bill`);
+    }
+
+    // Prometheus metrics of the process: the runs, QuickBooks calls, webhooks and the Temporal SDK's own.
+    const metrics = await (await fetch(`http://127.0.0.1:${api}/metrics`)).text();
+    assert.match(metrics, /^qbo_sync_runs_finished_total\{status="COMPLETE"\} 2$/m);
+    assert.match(
+      metrics,
+      /^qbo_sync_quickbooks_request_duration_seconds_count\{operation="invoice\.create",outcome="ok"\} 2$/m,
+    );
+    assert.match(metrics, /^qbo_sync_webhook_ack_duration_seconds_count\{status="202"\} 2$/m);
+    assert.match(metrics, /^qbo_sync_governor_wait_seconds_count\{result="granted"\} \d+$/m);
+    assert.match(metrics, /^qbo_sync_db_queries_total \d+$/m);
+    assert.match(
+      metrics,
+      /^temporal_workflow_completed_total\{.*\} \d+$/m,
+      'the SDK worker metrics are included',
+    );
 
     const started = descendants(child.pid!);
     assert.ok(started.length >= 2, `expected the Temporal and PostgreSQL processes, got ${started.length}`);

@@ -141,12 +141,15 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     secretBox,
     logger,
     publicRouters: [
-      webhookRoutes({ db, syncs, logger }, {
-        secret: WEBHOOK_SECRET,
-        apiKey: WEBHOOK_API_KEY,
-        toleranceSeconds: 300,
-        maxBodyBytes: 1_048_576,
-      }),
+      webhookRoutes(
+        { db, syncs, logger },
+        {
+          secret: WEBHOOK_SECRET,
+          apiKey: WEBHOOK_API_KEY,
+          toleranceSeconds: 300,
+          maxBodyBytes: 1_048_576,
+        },
+      ),
       quickBooksCallbackRoutes(connectFlow),
     ],
     adminRouters: [

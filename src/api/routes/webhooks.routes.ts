@@ -5,6 +5,7 @@ import { receiveM3terEvent, type WebhookDeps } from '../../bill-sync/webhook-rec
 import { M3terEventSchema } from '../../bill-sync/m3ter-event';
 import { DomainError, ERROR_CODES } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
+import { metrics, secondsSince } from '../../platform/metrics';
 import { SIGNATURE_HEADERS, verifyWebhookSignature } from '../webhook-signature';
 
 export interface WebhookRouteOptions {
@@ -41,6 +42,13 @@ export function webhookRoutes(deps: WebhookDeps, options: WebhookRouteOptions) {
     const router = express.Router();
     router.post(
       '/webhooks/m3ter',
+      (_req, res, next) => {
+        const started = process.hrtime.bigint();
+        res.on('finish', () =>
+          metrics.webhookAcknowledgements.observe({ status: String(res.statusCode) }, secondsSince(started)),
+        );
+        next();
+      },
       // The signature covers the raw bytes: keep them, parse after verifying.
       express.raw({ type: () => true, limit: options.maxBodyBytes }),
       async (req, res) => {
