@@ -113,6 +113,8 @@ export interface SyncHarnessOptions {
    * test bundle), to see retries run out in seconds instead of minutes.
    */
   shortQuickBooksRetries?: boolean;
+  /** The API key the webhook accepts (default WEBHOOK_API_KEY). */
+  webhookApiKey?: string;
 }
 
 export async function startSyncHarness(options: SyncHarnessOptions = {}): Promise<SyncHarness> {
@@ -145,7 +147,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
         { db, syncs, logger },
         {
           secret: WEBHOOK_SECRET,
-          apiKey: WEBHOOK_API_KEY,
+          apiKey: options.webhookApiKey ?? WEBHOOK_API_KEY,
           toleranceSeconds: 300,
           maxBodyBytes: 1_048_576,
         },
