@@ -1,4 +1,17 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import {
+  accessSync,
+  appendFileSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
@@ -46,11 +59,23 @@ export interface DevServerOptions {
   cliPath?: string;
   /** SQLite file; omitted = in memory. */
   dbFilename?: string;
+  /** A fixed gRPC port (the user's choice: taken = a failure that says so); omitted = a free one the SDK picks. */
   port?: number;
   /** Web UI port; omitted = headless. */
   uiPort?: number;
   namespace?: string;
   codecEndpoint?: string;
+  /** Server log level (default `error`). */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Append the server's output to this file instead of this process's stdout/stderr (tests: a passing run stays
+   * quiet; a failed start quotes the file's last lines). Omitted: the output is this process's.
+   */
+  logFile?: string;
+  /** Start attempts (default 3): under load the CLI can miss the SDK's 5-second start deadline. */
+  attempts?: number;
+  /** A start that has not answered by then fails (default 60 s). */
+  startTimeoutMs?: number;
 }
 
 export interface DevServer {
@@ -58,12 +83,77 @@ export interface DevServer {
   address: string;
   uiUrl?: string;
   cliSource: string;
+  /** Where its output goes (`logFile`), if not to this process's. */
+  logFile?: string;
   stop(): Promise<void>;
 }
 
-/** Starts `temporal server start-dev` on loopback with the product's search attributes registered. */
+const HOST = '127.0.0.1';
+const TAIL_LINES = 25;
+
+/**
+ * Starts `temporal server start-dev` on loopback with the product's search attributes registered. A failed start
+ * throws an Error naming the CLI, the port and the reason, with the server's last lines when they are in `logFile`.
+ */
 export async function startTemporalDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const { source, ...executable } = resolveTemporalCli(options.cliPath);
+  // The SDK runs the CLI with this process's stdout/stderr; a wrapper that execs it (same pid, so the SDK's
+  // kill still reaches it) sends the output to the log file instead.
+  const logFile =
+    options.logFile && executable.type === 'existing-path' && process.platform !== 'win32'
+      ? path.resolve(options.logFile)
+      : undefined;
+  const launcher =
+    logFile && executable.type === 'existing-path' ? writeLauncher(executable.path, logFile) : undefined;
+  // A fixed port is retried too: the SDK kills a CLI that missed its start deadline, which frees the port.
+  const attempts = Math.max(1, options.attempts ?? 3);
+  const on = options.port !== undefined ? `${HOST}:${options.port}` : `a free port on ${HOST}`;
+  const cliName = executable.type === 'existing-path' ? executable.path : 'the SDK-downloaded CLI';
+  try {
+    // A fixed port someone else holds would make the SDK wait on (or talk to) the wrong server.
+    if (options.port !== undefined) await assertPortFree(options.port, 'gRPC frontend');
+    if (options.uiPort !== undefined) await assertPortFree(options.uiPort, 'Web UI');
+    for (let attempt = 1; ; attempt++) {
+      const mark = logFile ? logSize(logFile) : 0;
+      try {
+        const env = await createEnvironment(
+          options,
+          launcher ? { type: 'existing-path', path: launcher.script } : executable,
+        );
+        return {
+          env,
+          address: env.connection.options.address,
+          uiUrl: options.uiPort !== undefined ? `http://${HOST}:${options.uiPort}` : undefined,
+          cliSource: source,
+          logFile,
+          stop: () => env.teardown(),
+        };
+      } catch (err) {
+        // Under load the CLI can miss the SDK's start deadline, or lose its free port to another process.
+        if (attempt < attempts) {
+          if (logFile)
+            appendFileSync(logFile, `[start attempt ${attempt} failed: ${describe(err)}; retrying]\n`);
+          continue;
+        }
+        const tries = attempt > 1 ? ` after ${attempt} attempts` : '';
+        const output = logFile
+          ? quoteTail(readTail(logFile, mark), logFile)
+          : "\n(the server's output went to this process's stdout/stderr)";
+        throw new Error(
+          `Temporal dev server (${cliName}, from ${source}; ${on}) did not start${tries}: ${describe(err)}${output}`,
+          { cause: err },
+        );
+      }
+    }
+  } finally {
+    launcher?.remove();
+  }
+}
+
+async function createEnvironment(
+  options: DevServerOptions,
+  executable: Executable,
+): Promise<TestWorkflowEnvironment> {
   const extraArgs = [
     '--sqlite-pragma',
     'journal_mode=WAL',
@@ -74,26 +164,94 @@ export async function startTemporalDevServer(options: DevServerOptions = {}): Pr
     'system.enableActivityEagerExecution=true',
   ];
   if (options.codecEndpoint) extraArgs.push('--ui-codec-endpoint', options.codecEndpoint);
-  const env = await TestWorkflowEnvironment.createLocal({
+  const starting = TestWorkflowEnvironment.createLocal({
     server: {
       executable,
-      ip: '127.0.0.1',
+      ip: HOST,
       port: options.port,
       namespace: options.namespace ?? 'default',
       dbFilename: options.dbFilename,
       ui: options.uiPort !== undefined,
       uiPort: options.uiPort,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      log: { format: 'pretty', level: 'error' },
+      log: { format: 'pretty', level: options.logLevel ?? 'error' },
       extraArgs,
     },
   });
-  const address = env.connection.options.address;
-  return {
-    env,
-    address,
-    uiUrl: options.uiPort !== undefined ? `http://127.0.0.1:${options.uiPort}` : undefined,
-    cliSource: source,
-    stop: () => env.teardown(),
-  };
+  const ms = options.startTimeoutMs ?? 60_000;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      // The SDK may still finish; a server that comes up after we gave up is stopped then.
+      starting
+        .then(
+          (env) => env.teardown(),
+          () => undefined,
+        )
+        .catch(() => undefined);
+      reject(new Error(`no answer after ${Math.round(ms / 1000)} s`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([starting, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A shell script that runs the CLI (exec: same process) with its output appended to `logFile`. */
+function writeLauncher(cli: string, logFile: string): { script: string; remove(): void } {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qbo-temporal-cli-'));
+  const script = path.join(dir, 'temporal');
+  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  writeFileSync(script, `#!/bin/sh\nexec ${quote(cli)} "$@" >>${quote(logFile)} 2>&1\n`, { mode: 0o700 });
+  // The SDK has spawned the CLI once createLocal returns; the script is not needed after that.
+  return { script, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function assertPortFree(port: number, what: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const server = createServer();
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `Temporal dev server: the ${what} port ${HOST}:${port} is not available (${err.code ?? err.message}); ` +
+            'another process (maybe another Temporal server) is using it',
+        ),
+      ),
+    );
+    server.listen(port, HOST, () => server.close(() => resolve()));
+  });
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return err === undefined || err === null || err === '' ? 'no reason given' : String(err);
+}
+
+function logSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+function readTail(file: string, from: number): string {
+  try {
+    return readFileSync(file).subarray(from).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+function quoteTail(text: string, file: string): string {
+  const lines = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-TAIL_LINES);
+  return lines.length === 0
+    ? `\n(the server printed nothing to ${file})`
+    : `\nLast lines of the server's output (${file}):\n  ${lines.join('\n  ')}`;
 }

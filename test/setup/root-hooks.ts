@@ -1,5 +1,5 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startSharedEnvironment, stopSharedEnvironment } from '../support/environment';
+import { describeError, startSharedEnvironment, stopSharedEnvironment } from '../support/environment';
 
 // Temporal's worker logs retries (expected in failure tests) at WARN; keep the test output to errors.
 Runtime.install({
@@ -10,7 +10,11 @@ Runtime.install({
 export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(180_000);
-    await startSharedEnvironment();
+    // Whatever rejects, mocha gets an Error that says what failed ("Promise rejected with no or falsy
+    // reason" said nothing).
+    await startSharedEnvironment().catch((err: unknown) => {
+      throw err instanceof Error ? err : new Error(describeError(err));
+    });
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(60_000);

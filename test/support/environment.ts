@@ -27,42 +27,61 @@ let shared: Shared | undefined;
 export async function startSharedEnvironment(): Promise<void> {
   if (shared) return;
   const stops: Array<() => Promise<void>> = [];
-  let dataDir: string | undefined;
-  let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    dataDir = mkdtempSync(path.join(tmpdir(), 'qbo-sync-test-'));
-    const port = 20000 + Math.floor(Math.random() * 20000);
-    const pgServer: EmbeddedPostgresHandle = await startEmbeddedPostgres({
-      dataDir,
-      port,
-      persistent: false,
-    });
-    adminUrl = pgServer.url;
-    stops.push(() => pgServer.stop());
-  }
-  const templateDb = `qbo_test_template_${process.pid}`;
-  await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${templateDb}`);
-  await adminQuery(adminUrl, `CREATE DATABASE ${templateDb}`);
-  const templatePool = createPool(withDatabase(adminUrl, templateDb), 2);
-  await migrate(templatePool);
-  await templatePool.end();
-
-  let temporalAddress = process.env.TEMPORAL_ADDRESS;
-  if (!temporalAddress) {
-    const server: DevServer = await startTemporalDevServer({ cliPath: process.env.TEMPORAL_CLI_PATH });
-    temporalAddress = server.address;
-    stops.unshift(() => server.stop());
-  }
-  shared = {
-    adminUrl,
-    templateDb,
-    temporalAddress,
-    namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
-    stop: async () => {
-      for (const stop of stops) await stop().catch(() => undefined);
-      if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    },
+  // Server data and logs; removed when the environment stops (or fails to start).
+  const workDir = mkdtempSync(path.join(tmpdir(), 'qbo-sync-test-'));
+  const cleanUp = async () => {
+    for (const stop of stops) await stop().catch(() => undefined);
+    rmSync(workDir, { recursive: true, force: true });
   };
+  try {
+    let adminUrl = process.env.DATABASE_URL;
+    if (!adminUrl) {
+      // No port given: one the OS assigns, and another if a concurrent process takes it first.
+      const pgServer: EmbeddedPostgresHandle = await startEmbeddedPostgres({
+        dataDir: workDir,
+        persistent: false,
+      });
+      adminUrl = pgServer.url;
+      stops.push(() => pgServer.stop());
+    }
+    const templateDb = `qbo_test_template_${process.pid}`;
+    await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${templateDb}`);
+    await adminQuery(adminUrl, `CREATE DATABASE ${templateDb}`);
+    const templatePool = createPool(withDatabase(adminUrl, templateDb), 2);
+    try {
+      await migrate(templatePool);
+    } finally {
+      await templatePool.end();
+    }
+
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    if (!temporalAddress) {
+      const server: DevServer = await startTemporalDevServer({
+        cliPath: process.env.TEMPORAL_CLI_PATH,
+        // The server's log stays out of the test output (a killed worker's cancelled polls are logged as
+        // ERROR "context canceled" on a passing run); TEMPORAL_LOG_LEVEL=debug shows it inline.
+        logFile: process.env.TEMPORAL_LOG_LEVEL === 'debug' ? undefined : path.join(workDir, 'temporal.log'),
+      });
+      temporalAddress = server.address;
+      stops.unshift(() => server.stop());
+    }
+    shared = {
+      adminUrl,
+      templateDb,
+      temporalAddress,
+      namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
+      stop: cleanUp,
+    };
+  } catch (err) {
+    await cleanUp();
+    throw new Error(`The shared test environment did not start: ${describeError(err)}`, { cause: err });
+  }
+}
+
+/** An Error's message, or words for a rejection without one (never "undefined"). */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return err === undefined || err === null || err === '' ? 'failed without a reason' : String(err);
 }
 
 export async function stopSharedEnvironment(): Promise<void> {
