@@ -3,6 +3,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { startM3terEmulator, type RunningM3terEmulator } from '../../emulators/m3ter';
+import type { Bill as EmulatedBill } from '../../emulators/m3ter/types';
 import { startEmulator, type RunningEmulator, type StartEmulatorOptions } from '../../emulators/quickbooks';
 import { signWebhook } from '../../src/api/webhook-signature';
 import { insertCredential, storeCredentialTokens } from '../../src/db/repositories/credentials';
@@ -54,6 +56,8 @@ export interface WebhookResult {
 
 export interface Stack {
   emulator: RunningEmulator;
+  /** The m3ter the service reads bills from; `sendBill` puts each bill there before its webhook. */
+  m3ter: RunningM3terEmulator;
   tokenProxy: TokenProxy;
   database: TestDatabase;
   apiUrl: string;
@@ -85,6 +89,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stops.push(() => database.drop());
     const emulator = await startEmulator({ ...options.emulator, log: () => undefined });
     stops.push(() => emulator.stop());
+    const m3ter = await startM3terEmulator({ log: () => undefined });
+    stops.push(() => m3ter.stop());
     const tokenProxy = await startTokenProxy(emulator.oauth.tokenUrl);
     stops.push(() => tokenProxy.stop());
     const bundlePath = path.join(options.workDir, 'workflow-bundle.js');
@@ -106,6 +112,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ADMIN_API_KEY: adminApiKey,
       M3TER_WEBHOOK_SECRET: WEBHOOK_SECRET,
       M3TER_WEBHOOK_API_KEY: WEBHOOK_API_KEY,
+      M3TER_BASE_URL: m3ter.url,
+      M3TER_ORG_ID: m3ter.defaultOrgId,
+      M3TER_API_KEY: m3ter.credentials.apiKey,
+      M3TER_API_SECRET: m3ter.credentials.apiSecret,
       QBO_CLIENT_ID: emulator.oauth.clientId,
       QBO_CLIENT_SECRET: emulator.oauth.clientSecret,
       QBO_API_BASE_URL: emulator.v3BaseUrl,
@@ -164,6 +174,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
     return {
       emulator,
+      m3ter,
       tokenProxy,
       database,
       apiUrl,
@@ -214,6 +225,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         };
       },
       async sendBill(bill) {
+        // m3ter's current version of the bill is what the service reads; the webhook only says "look again".
+        m3ter.control.putBill(m3ter.defaultOrgId, JSON.parse(JSON.stringify(bill)) as EmulatedBill);
         const body = JSON.stringify({
           id: randomUUID(),
           eventName: 'billing.bill.updated',

@@ -211,6 +211,9 @@ export class M3terEmulatorControlClient {
   createBill(orgId: string, input: BillInput): Promise<Bill> {
     return this.call('POST', this.orgPath(orgId, '/bills'), input);
   }
+  putBill(orgId: string, bill: Bill): Promise<Bill> {
+    return this.call('PUT', this.itemPath(orgId, 'bills', bill.id, ''), bill);
+  }
   generateBill(orgId: string, input: GenerateBillInput): Promise<Bill> {
     return this.call('POST', this.orgPath(orgId, '/bills/generate'), input);
   }

@@ -7,6 +7,7 @@ import type { JsonObject } from './json';
 import type {
   AccountInput,
   AggregationInput,
+  Bill,
   BillInput,
   CompoundAggregationInput,
   DeliveryFilter,
@@ -279,6 +280,11 @@ function routes(control: M3terEmulatorControl): Array<[Method, string, Handler]>
       (req) => control.generateBill(org(req), entity<BillInput>(req) as GenerateBillInput),
     ],
     ['get', '/organizations/:orgId/bills/:id', (req) => control.bill(org(req), id(req))],
+    [
+      'put',
+      '/organizations/:orgId/bills/:id',
+      (req) => control.putBill(org(req), { ...entity<Bill>(req), id: id(req) }),
+    ],
     ['post', '/organizations/:orgId/bills/:id/approve', (req) => control.approveBill(org(req), id(req))],
     [
       'post',

@@ -324,6 +324,16 @@ export class M3terEmulatorControl {
     return this.created(org, 'bill', bill, org.bills);
   }
 
+  /**
+   * Serves exactly this bill from now on (no defaults filled in, no event): for a test that decides what
+   * m3ter holds and delivers the event itself.
+   */
+  putBill(orgId: string, bill: Bill): Bill {
+    const org = this.org(orgId);
+    org.bills.put(clone(bill));
+    return clone(bill);
+  }
+
   /** What a bill run does: a new bill, PENDING, version 1; `billing.bill.created`. */
   generateBill(orgId: string, input: GenerateBillInput): Bill {
     const { status: _s, version: _v, ...rest } = input as BillInput;

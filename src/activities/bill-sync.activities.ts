@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { fetchCurrentBill } from '../bill-sync/bill-fetch';
 import { createRealmCaches, findKnownCustomer, resolveCustomer } from '../bill-sync/customer-resolution';
 import type { DisabledNotifier } from '../bill-sync/disabled-notifier';
 import { buildDocumentForRun } from '../bill-sync/document-build';
@@ -10,15 +11,21 @@ import { readyContext, runContext } from '../bill-sync/sync-context';
 import type { Db } from '../db/pool';
 import { passRunId } from '../domain/ids';
 import { SyncFailureError } from '../domain/sync-failure';
+import type { M3terClient } from '../m3ter/client';
 import type { Logger } from '../platform/logger';
 import { metrics } from '../platform/metrics';
 import type { QuickBooksConnector } from '../quickbooks/connector';
+import type { ReferenceCache } from '../settings/reference-cache';
 import { documentUrl, type QuickBooksEndpoints } from '../quickbooks/endpoints';
 import type { BillSyncActivities } from './bill-sync.contract';
 import { heartbeating, syncStep } from './failure-edge';
 
 export interface BillSyncDeps {
   db: Db;
+  /** m3ter's API, where bills are read; absent: the deployment runs from webhook bodies. */
+  m3ter?: M3terClient;
+  /** m3ter reference data on demand. */
+  reference: ReferenceCache;
   quickBooks: QuickBooksConnector;
   endpoints: Pick<QuickBooksEndpoints, 'appBaseUrl'>;
   notifier: DisabledNotifier;
@@ -35,6 +42,8 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
   return {
     startRun: (input) =>
       startRun(db, input, passRunId(input.workflowRunId, Context.current().info.activityId)),
+
+    fetchBill: syncStep(deps, async ({ runId }) => fetchCurrentBill(deps, await runContext(db, runId))),
 
     checkEligibility: syncStep(deps, async ({ runId }) => checkEligibility(db, await runContext(db, runId))),
 
@@ -53,7 +62,7 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
 
     buildDocument: syncStep(deps, async ({ runId, customer }) => {
       const ctx = await readyContext(db, runId);
-      const built = await buildDocumentForRun(db, { ...ctx, runId }, customer);
+      const built = await buildDocumentForRun(deps, { ...ctx, runId }, customer);
       if (built.kind === 'skip') return { proceed: false, status: 'SKIPPED', reason: built.reason };
       const { document, payloadHash, lineCount, total } = built;
       return { proceed: true, documentType: document.type, payloadHash, lineCount, total };

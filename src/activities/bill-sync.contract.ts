@@ -1,3 +1,4 @@
+import type { FetchedBill } from '../bill-sync/bill-fetch';
 import type { Eligibility } from '../bill-sync/eligibility';
 import type { ResolvedCustomer } from '../bill-sync/customer-resolution';
 import type { UpsertResult } from '../bill-sync/document-upsert';
@@ -11,6 +12,7 @@ import type { QboDocumentType } from '../domain/invoice';
  */
 export type {
   Eligibility,
+  FetchedBill,
   FinishRunInput,
   RecordFailureInput,
   RecordFailureResult,
@@ -45,6 +47,8 @@ export interface NotifyDisabledInput {
 /** The activities the bill-sync workflow calls; createActivities(deps) implements them. */
 export interface BillSyncActivities {
   startRun(input: StartRunInput): Promise<RunRef>;
+  /** Reads the current bill (from m3ter's API) and stores it; its account is fetched when not known. */
+  fetchBill(input: RunRef): Promise<FetchedBill>;
   checkEligibility(input: RunRef): Promise<Eligibility>;
   /** The customer when no QuickBooks call is needed to know it (mapped, currency cached); else null. */
   findKnownCustomer(input: RunRef): Promise<ResolvedCustomer | null>;

@@ -4,11 +4,13 @@ import { updateRun } from '../db/repositories/runs.repository';
 import { DomainError } from '../domain/errors';
 import {
   classifyFailure,
+  failureFromM3ter,
   failureFromQuickBooks,
   REALM_BUSY_FAILURE_TYPE,
   SyncFailureError,
   type SyncFailure,
 } from '../domain/sync-failure';
+import { M3terApiError } from '../m3ter/errors';
 import type { Logger } from '../platform/logger';
 import { QuickBooksAuthError } from '../quickbooks/connector';
 import { QuickBooksError } from '../quickbooks/errors';
@@ -23,6 +25,14 @@ export function describeFailure(err: unknown): SyncFailure {
     return { code: err.reason === 'not-connected' ? 'NOT_CONNECTED' : 'AUTH_FAILED', message: err.message };
   }
   if (err instanceof TokenEndpointError) return { code: 'QBO_UNAVAILABLE', message: err.message };
+  if (err instanceof M3terApiError)
+    return failureFromM3ter({
+      kind: err.kind,
+      status: err.status,
+      code: err.code,
+      retryable: err.retryable,
+      message: err.message,
+    });
   if (err instanceof RealmBusyError)
     return { code: 'QBO_RATE_LIMITED', message: err.message, retryAfterMs: err.retryAfterMs };
   if (err instanceof DomainError) return { code: 'INTERNAL', message: err.message };

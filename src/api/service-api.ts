@@ -3,10 +3,12 @@ import type { Express } from 'express';
 import type { RunLinks } from '../bill-sync/runs-and-events';
 import type { SyncRequester } from '../bill-sync/sync-requester';
 import type { Db } from '../db/pool';
+import type { M3terClient } from '../m3ter/client';
 import type { Logger } from '../platform/logger';
 import type { SecretBox } from '../platform/secret-box';
 import type { QuickBooksConnector } from '../quickbooks/connector';
 import type { QuickBooksEndpoints } from '../quickbooks/endpoints';
+import type { ReferenceCache } from '../settings/reference-cache';
 import { createApp, type HealthCheck } from './app';
 import { billSyncRoutes } from './routes/bill-sync.routes';
 import { codecRoutes } from './routes/codec.routes';
@@ -19,6 +21,9 @@ export interface ServiceApiDeps {
   logger: Logger;
   secretBox: SecretBox;
   syncs: SyncRequester;
+  /** m3ter's API; absent when the deployment runs from webhook bodies. */
+  m3ter?: M3terClient;
+  reference: ReferenceCache;
   /** For previews (reads only). */
   connector: QuickBooksConnector;
   endpoints: QuickBooksEndpoints;
@@ -42,7 +47,10 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
     healthChecks: deps.healthChecks,
     metrics: deps.metrics,
     publicRouters: [
-      webhookRoutes({ db, syncs: deps.syncs, logger }, { ...deps.webhook, maxBodyBytes: deps.maxBodyBytes }),
+      webhookRoutes(
+        { db, syncs: deps.syncs, logger, m3ter: deps.m3ter, reference: deps.reference },
+        { ...deps.webhook, maxBodyBytes: deps.maxBodyBytes },
+      ),
       quickBooksCallbackRoutes(connectFlow),
       codecRoutes({
         ...deps.codec,
@@ -54,7 +62,14 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
     adminRouters: [
       ...settingsRouters({ db, secretBox, logger }),
       quickBooksConnectRoutes(connectFlow),
-      billSyncRoutes({ db, syncs: deps.syncs, connector: deps.connector, links: deps.links }),
+      billSyncRoutes({
+        db,
+        syncs: deps.syncs,
+        m3ter: deps.m3ter,
+        connector: deps.connector,
+        reference: deps.reference,
+        links: deps.links,
+      }),
     ],
   });
 }

@@ -10,6 +10,7 @@ import type { ItemEntity, ItemLookup, ReferenceNames } from '../domain/invoice/t
 import type { Account, Bill } from '../domain/m3ter';
 import { fromMinor } from '../domain/money';
 import { SyncFailureError } from '../domain/sync-failure';
+import type { ReferenceCache } from '../settings/reference-cache';
 import type { ResolvedCustomer } from './customer-resolution';
 
 export type BuiltBillDocument =
@@ -24,6 +25,12 @@ export type BuiltBillDocument =
     }
   | { kind: 'skip'; reason: string };
 
+export interface DocumentDeps {
+  db: Queryable;
+  /** m3ter reference data on demand; absent: only what is stored counts. */
+  reference?: ReferenceCache;
+}
+
 interface DocumentContext {
   integration: Integration;
   bill: Bill;
@@ -36,12 +43,17 @@ interface DocumentContext {
  * Reads only.
  */
 export async function buildBillDocument(
-  db: Queryable,
+  deps: DocumentDeps,
   ctx: DocumentContext,
   customer: Pick<ResolvedCustomer, 'customerId' | 'currency'>,
 ): Promise<BuiltBillDocument> {
+  const { db } = deps;
   const { integration, bill } = ctx;
   const refs = itemRefs(bill);
+  // The names of what the lines charge for come from m3ter (cached); the mappings are ours.
+  await deps.reference?.ensure(
+    refs.flatMap((r) => (r.m3terEntity === 'PricingBand' ? [] : [{ kind: r.m3terEntity, id: r.m3terId }])),
+  );
   const [candidates, names] = await Promise.all([
     findMappingCandidatesForMany(db, integration.destination, refs),
     referenceNames(db, refs),
@@ -97,13 +109,13 @@ export async function buildBillDocument(
 
 /** Build the run's document and keep it with the run, where the upsert step takes it from. */
 export async function buildDocumentForRun(
-  db: Queryable,
+  deps: DocumentDeps,
   ctx: DocumentContext & { runId: string },
   customer: Pick<ResolvedCustomer, 'customerId' | 'currency'>,
 ): Promise<BuiltBillDocument> {
-  const built = await buildBillDocument(db, ctx, customer);
+  const built = await buildBillDocument(deps, ctx, customer);
   if (built.kind === 'document') {
-    await updateRun(db, ctx.runId, {
+    await updateRun(deps.db, ctx.runId, {
       document: built.document,
       payloadHash: built.payloadHash,
       warnings: built.warnings,

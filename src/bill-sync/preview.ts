@@ -5,6 +5,7 @@ import { decideEligibility } from '../domain/eligibility';
 import { DomainError, ERROR_CODES, NotFoundError } from '../domain/errors';
 import type { QboDocument } from '../domain/invoice';
 import { QuickBooksAuthError, type QuickBooksConnector } from '../quickbooks/connector';
+import type { ReferenceCache } from '../settings/reference-cache';
 import { createRealmCaches, resolveCustomer, type ResolvedCustomer } from './customer-resolution';
 import { buildBillDocument } from './document-build';
 import { billContext } from './sync-context';
@@ -29,7 +30,7 @@ export type Preview =
  * company's preferences and, when no mapping exists, the customer by name).
  */
 export async function previewBillDocument(
-  deps: { db: Db; connector: QuickBooksConnector },
+  deps: { db: Db; connector: QuickBooksConnector; reference?: ReferenceCache },
   integrationId: string,
   billId: string,
 ): Promise<Preview> {
@@ -50,7 +51,7 @@ export async function previewBillDocument(
         });
       throw err;
     });
-  const built = await buildBillDocument(db, ctx, customer);
+  const built = await buildBillDocument(deps, ctx, customer);
   if (built.kind === 'skip') return { wouldSend: false, status: 'SKIPPED', reason: built.reason };
   const link = await getBillDocument(db, integrationId, billId);
   return {

@@ -12,11 +12,15 @@ import {
 import { billSyncWorkflowId } from '../domain/ids';
 import { NotFoundError } from '../domain/errors';
 import { FAILURE_RUN_STATUSES, type RunStatus } from '../domain/run-status';
+import type { M3terClient } from '../m3ter/client';
+import { accountOfBillInM3ter } from './bill-fetch';
 import type { SyncRequester, SyncTrigger } from './sync-requester';
 
 export interface SyncRequestDeps {
   db: Db;
   syncs: SyncRequester;
+  /** m3ter's API: a bill not stored yet can be sent now too (its workflow reads it there). */
+  m3ter?: M3terClient;
 }
 
 /** A run asked for over the API: it exists (WAITING) from the answer on, and its workflow takes it over. */
@@ -33,9 +37,16 @@ export async function syncBillNow(
 ): Promise<RequestedSync> {
   const integration = isUuid(integrationId) ? await findIntegration(deps.db, integrationId) : null;
   if (!integration) throw new NotFoundError('Integration', integrationId);
+  const accountId = await accountOfBill(deps, billId);
+  if (accountId === null) throw new NotFoundError('Bill', billId);
+  return requestRun(deps, { integrationId, billId, accountId, trigger: 'manual' });
+}
+
+/** The bill's account: as stored, else as m3ter has it (a header read); null when neither knows the bill. */
+async function accountOfBill(deps: SyncRequestDeps, billId: string): Promise<string | null> {
   const stored = await getBill(deps.db, billId);
-  if (!stored) throw new NotFoundError('Bill', billId);
-  return requestRun(deps, { integrationId, billId, accountId: stored.bill.accountId, trigger: 'manual' });
+  if (stored) return stored.bill.accountId;
+  return deps.m3ter ? accountOfBillInM3ter(deps.m3ter, billId) : null;
 }
 
 export interface ReplayResult extends RequestedSync {

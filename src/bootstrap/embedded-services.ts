@@ -1,7 +1,9 @@
 import path from 'node:path';
+import { startM3terEmulator } from '../../emulators/m3ter';
 import { startEmulator } from '../../emulators/quickbooks';
 import type { Env } from '../config/env';
-import { publicBaseUrl, usesIntuit } from '../config/env';
+import { m3terTarget, publicBaseUrl, usesIntuit } from '../config/env';
+import type { M3terClientConfig } from '../m3ter/client';
 import { startEmbeddedPostgres } from '../db/embedded-postgres';
 import type { QuickBooksEndpoints } from '../quickbooks/endpoints';
 import { startTemporalDevServer } from '../temporal/dev-server';
@@ -15,6 +17,8 @@ export interface Infrastructure {
   temporalUiUrl?: string;
   /** Set when QuickBooks is the bundled emulator (no Intuit app configured). */
   emulatedQuickBooks?: QuickBooksEndpoints;
+  /** m3ter's API (configured, or the bundled emulator); absent when running from webhook bodies. */
+  m3ter?: M3terClientConfig;
 }
 
 /**
@@ -26,6 +30,7 @@ export async function startEmbeddedServices(
   env: Env,
   stack: StopStack,
   urls: Record<string, string>,
+  webhook: { apiKey: string; secret: string },
 ): Promise<Infrastructure> {
   const dataDir = path.resolve(env.DATA_DIR);
   let databaseUrl = env.DATABASE_URL;
@@ -62,7 +67,30 @@ export async function startEmbeddedServices(
     urls['QuickBooks emulator'] = `${emulator.url} (no QBO_CLIENT_ID set)`;
     emulatedQuickBooks = emulatorEndpoints(emulator, redirectUri(env));
   }
-  return { databaseUrl, temporalAddress, temporalUiUrl, emulatedQuickBooks };
+  let m3ter: M3terClientConfig | undefined;
+  const target = m3terTarget(env);
+  if (target === 'configured') {
+    m3ter = {
+      baseUrl: env.M3TER_BASE_URL,
+      orgId: env.M3TER_ORG_ID!,
+      apiKey: env.M3TER_API_KEY!,
+      apiSecret: env.M3TER_API_SECRET!,
+    };
+  } else if (target === 'emulator') {
+    const emulator = await startM3terEmulator({ port: env.M3TER_EMULATOR_PORT, host: '127.0.0.1' });
+    stack.push('m3ter emulator', () => emulator.stop());
+    m3ter = { baseUrl: emulator.url, orgId: emulator.defaultOrgId, ...emulator.credentials };
+    // The emulator's bill and configuration events are delivered to this API, signed as it verifies them.
+    if (env.ROLE !== 'worker') {
+      emulator.control.subscribe(emulator.defaultOrgId, {
+        url: `${publicBaseUrl(env)}/webhooks/m3ter`,
+        apiKey: webhook.apiKey,
+        secret: webhook.secret,
+      });
+    }
+    urls['m3ter emulator'] = `${emulator.url} (org ${emulator.defaultOrgId}; no M3TER_API_KEY set)`;
+  }
+  return { databaseUrl, temporalAddress, temporalUiUrl, emulatedQuickBooks, m3ter };
 }
 
 /** The OAuth callback registered with the Intuit app. */

@@ -7,6 +7,7 @@ import { createActivities } from '../activities';
 import { createDisabledNotifier } from '../bill-sync/disabled-notifier';
 import { publicBaseUrl, type Env } from '../config/env';
 import { migrate } from '../db/migrate';
+import { M3terClient } from '../m3ter/client';
 import { createPool, type Db } from '../db/pool';
 import type { Logger } from '../platform/logger';
 import { exporterAt, metricsText } from '../platform/metrics';
@@ -16,6 +17,7 @@ import { QuickBooksConnector } from '../quickbooks/connector';
 import { INTUIT, type QuickBooksEndpoints } from '../quickbooks/endpoints';
 import { startExpiryWatch } from '../quickbooks/expiry-warnings';
 import { PgRateGovernor } from '../quickbooks/rate-governor';
+import { createReferenceCache, type ReferenceCache } from '../settings/reference-cache';
 import { temporalSyncRequester } from '../temporal/bill-sync-starter';
 import { connectTemporalClient, connectWorker } from '../temporal/connection';
 import { EncryptionCodec, createDataConverter } from '../temporal/payload-codec';
@@ -43,7 +45,10 @@ export async function startService(
   installTemporalRuntime(logger, { metricsAddress: sdkMetrics });
   const metrics = () => metricsText(sdkMetrics ? [exporterAt(sdkMetrics)] : []);
   const secrets = resolveSecrets({ ...env, DATA_DIR: path.resolve(env.DATA_DIR) });
-  const infra = await startEmbeddedServices(env, stack, urls);
+  const infra = await startEmbeddedServices(env, stack, urls, {
+    apiKey: secrets.webhookApiKey ?? 'npm-start',
+    secret: secrets.webhookSecret,
+  });
   if (infra.temporalUiUrl) urls['Temporal Web UI'] = infra.temporalUiUrl;
 
   const db = createPool(infra.databaseUrl);
@@ -51,6 +56,7 @@ export async function startService(
   const { applied } = await migrate(db);
   if (applied.length) logger.info({ applied }, 'migrations applied');
 
+  const m3ter = infra.m3ter ? new M3terClient(infra.m3ter) : undefined;
   const wiring: Wiring = {
     env,
     logger,
@@ -59,6 +65,8 @@ export async function startService(
     db,
     secrets,
     infra,
+    m3ter,
+    reference: createReferenceCache({ db, m3ter, ttlMs: env.REFERENCE_DATA_TTL_SECONDS * 1000, logger }),
     endpoints: infra.emulatedQuickBooks ?? intuitEndpoints(env),
     metrics,
   };
@@ -78,6 +86,8 @@ interface Wiring {
   db: Db;
   secrets: ServiceSecrets;
   infra: Infrastructure;
+  m3ter: M3terClient | undefined;
+  reference: ReferenceCache;
   endpoints: QuickBooksEndpoints;
   metrics: () => Promise<string>;
 }
@@ -113,6 +123,8 @@ async function startWorkerRole(w: Wiring): Promise<void> {
     dataConverter: createDataConverter(w.secrets.encryptionKey),
     activities: createActivities({
       db,
+      m3ter: w.m3ter,
+      reference: w.reference,
       logger,
       quickBooks: quickBooksConnector(w),
       endpoints: w.endpoints,
@@ -170,6 +182,8 @@ async function startApiRole(w: Wiring): Promise<void> {
     logger,
     secretBox: createSecretBox(secrets.encryptionKey),
     syncs: temporalSyncRequester(temporal.client, env.TEMPORAL_TASK_QUEUE),
+    m3ter: w.m3ter,
+    reference: w.reference,
     connector: quickBooksConnector(w),
     endpoints,
     links: { temporalUiUrl: infra.temporalUiUrl, namespace: env.TEMPORAL_NAMESPACE },

@@ -34,9 +34,32 @@ export const envSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   TEMPORAL_UI_URL: optionalUrl,
 
+  /** m3ter's API (a service user's access key): bills and reference data are read there. */
+  M3TER_API_KEY: z.string().min(1).optional(),
+  M3TER_API_SECRET: z.string().min(1).optional(),
+  M3TER_ORG_ID: z.string().min(1).optional(),
+  M3TER_BASE_URL: z.string().url().default('https://api.m3ter.com'),
+  /**
+   * `api` (default): a webhook is only a trigger and the bill is read from m3ter's API. `webhook`: run from
+   * webhook bodies, without m3ter API credentials (no sweep, no backfill, reference data only as delivered).
+   */
+  M3TER_BILL_SOURCE: z.enum(['api', 'webhook']).default('api'),
+  /** `true` forces the bundled m3ter emulator even with m3ter credentials configured (development). */
+  M3TER_EMULATOR: bool.optional(),
+  M3TER_EMULATOR_PORT: port.default(4020),
+  /** How long reference data read from m3ter is used before it is read again (configuration events refresh it at once). */
+  REFERENCE_DATA_TTL_SECONDS: z.coerce.number().int().min(0).default(3600),
   M3TER_WEBHOOK_API_KEY: z.string().min(1).optional(),
   M3TER_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
+  /**
+   * `enforce` (default): a delivery whose signature does not verify gets 401. `log-only`: accepted, and what
+   * arrived (header names, why the check failed — never a secret) is logged; for confirming the scheme
+   * against a first real delivery. `off`: not checked.
+   */
+  M3TER_WEBHOOK_VERIFY: z.enum(['enforce', 'log-only', 'off']).default('enforce'),
+  /** Webhook requests accepted per minute from one source address. */
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
 
   QBO_CLIENT_ID: z.string().min(1).optional(),
   QBO_CLIENT_SECRET: z.string().min(1).optional(),
@@ -119,9 +142,17 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
   }
   const env = parsed.data;
   if (env.NODE_ENV === 'production') {
-    const missing = (
-      ['ENCRYPTION_KEY', 'ADMIN_API_KEY', 'M3TER_WEBHOOK_SECRET', 'DATABASE_URL', 'TEMPORAL_ADDRESS'] as const
-    ).filter((k) => env[k] === undefined);
+    const required = [
+      'ENCRYPTION_KEY',
+      'ADMIN_API_KEY',
+      'M3TER_WEBHOOK_SECRET',
+      'DATABASE_URL',
+      'TEMPORAL_ADDRESS',
+      ...(env.M3TER_BILL_SOURCE === 'api'
+        ? (['M3TER_API_KEY', 'M3TER_API_SECRET', 'M3TER_ORG_ID'] as const)
+        : []),
+    ] as const;
+    const missing = required.filter((k) => env[k] === undefined);
     if (missing.length > 0)
       throw new ConfigError(missing.map((k) => `${k}: required when NODE_ENV=production`));
   }
@@ -138,4 +169,12 @@ export function publicBaseUrl(env: Pick<Env, 'PUBLIC_BASE_URL' | 'API_HOST' | 'A
 /** Whether QuickBooks is Intuit's (an app configured and the emulator not forced). */
 export function usesIntuit(env: Pick<Env, 'QBO_CLIENT_ID' | 'QBO_CLIENT_SECRET' | 'QBO_EMULATOR'>): boolean {
   return Boolean(env.QBO_CLIENT_ID && env.QBO_CLIENT_SECRET && env.QBO_EMULATOR !== true);
+}
+
+/** Where m3ter is: its API as configured, the bundled emulator (development), or none (webhook bodies). */
+export function m3terTarget(env: Env): 'configured' | 'emulator' | 'none' {
+  if (env.M3TER_BILL_SOURCE === 'webhook') return 'none';
+  if (env.M3TER_API_KEY && env.M3TER_API_SECRET && env.M3TER_ORG_ID && env.M3TER_EMULATOR !== true)
+    return 'configured';
+  return 'emulator';
 }

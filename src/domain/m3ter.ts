@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 /**
  * m3ter objects as m3ter sends them (field names as in its API). Unknown fields are kept, so an
- * object stored from a webhook can be replayed later exactly as received.
+ * object stored can be replayed later exactly as received. As lenient as m3ter's own types where m3ter
+ * may change: a line type or a currency code m3ter adds later still parses (the document builder
+ * decides what it can send).
  */
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}/, 'expected a date YYYY-MM-DD');
@@ -33,8 +35,13 @@ export const LINE_ITEM_TYPES = [
 export const LineItemTypeSchema = z.enum(LINE_ITEM_TYPES);
 export type LineItemType = z.infer<typeof LineItemTypeSchema>;
 
+/** Whether a bill line's type is one this version knows (m3ter adds types over time). */
+export function isKnownLineItemType(type: string): type is LineItemType {
+  return (LINE_ITEM_TYPES as readonly string[]).includes(type);
+}
+
 /** Usage-type lines follow the `splitUsageLineItems` setting. */
-export const USAGE_LINE_ITEM_TYPES: readonly LineItemType[] = ['USAGE', 'USAGE_CREDIT', 'OVERAGE_USAGE'];
+export const USAGE_LINE_ITEM_TYPES: readonly string[] = ['USAGE', 'USAGE_CREDIT', 'OVERAGE_USAGE'];
 
 export const PricingBandUsageSchema = z.looseObject({
   pricingBandId: nullableString,
@@ -51,9 +58,13 @@ export type PricingBandUsage = z.infer<typeof PricingBandUsageSchema>;
 
 export const BillLineItemSchema = z.looseObject({
   id: nullableString,
-  description: z.string().default(''),
-  lineItemType: LineItemTypeSchema,
-  quantity: finite.default(0),
+  description: z
+    .string()
+    .nullish()
+    .transform((v) => v ?? ''),
+  /** Any string: a type m3ter adds later is sent as a plain line (with a warning), never dropped. */
+  lineItemType: z.string().min(1).max(100),
+  quantity: finite.nullish().transform((v) => v ?? 0),
   units: finite.nullish(),
   unit: nullableString,
   subtotal: finite,
@@ -78,19 +89,21 @@ export const BillLineItemSchema = z.looseObject({
 });
 export type BillLineItem = z.infer<typeof BillLineItemSchema>;
 
-export const BillStatusSchema = z.enum(['PENDING', 'APPROVED']);
+/** PENDING or APPROVED in 2026; read as any string so a status m3ter adds does not reject the bill. */
+export const BillStatusSchema = z.string().min(1).max(50);
 export type BillStatus = z.infer<typeof BillStatusSchema>;
 
 export const BillSchema = z.looseObject({
   id: z.string().min(1),
   accountId: z.string().min(1),
   accountCode: nullableString,
-  billDate: isoDate,
+  billDate: isoDate.nullish(),
   dueDate: isoDate.nullish(),
   startDate: isoDate.nullish(),
   endDate: isoDate.nullish(),
   billingFrequency: nullableString,
-  currency: z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code'),
+  /** A free string in m3ter (custom currencies exist); the builder refuses one QuickBooks does not know. */
+  currency: z.string().min(1).max(20),
   status: BillStatusSchema.default('PENDING'),
   locked: z.boolean().nullish(),
   externalInvoiceDate: isoDate.nullish(),
@@ -98,10 +111,18 @@ export const BillSchema = z.looseObject({
   sequentialInvoiceNumber: nullableString,
   purchaseOrderNumber: nullableString,
   billTotal: finite.nullish(),
-  version: z.number().int().nonnegative().default(1),
+  version: z
+    .number()
+    .int()
+    .nonnegative()
+    .nullish()
+    .transform((v) => v ?? 1),
   lastCalculatedDate: nullableString,
   dtLastModified: nullableString,
-  lineItems: z.array(BillLineItemSchema).default([]),
+  lineItems: z
+    .array(BillLineItemSchema)
+    .nullish()
+    .transform((v) => v ?? []),
 });
 export type Bill = z.infer<typeof BillSchema>;
 
@@ -124,10 +145,8 @@ export const AccountSchema = z.looseObject({
   code: nullableString,
   name: z.string().min(1),
   emailAddress: nullableString,
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/, 'expected an ISO 4217 currency code')
-    .nullish(),
+  /** Overrides the organization's currency; a free string in m3ter, like a bill's. */
+  currency: z.string().min(1).max(20).nullish(),
   address: AddressSchema.nullish(),
   customFields: customFields.nullish(),
   parentAccountId: nullableString,

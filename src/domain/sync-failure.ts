@@ -19,6 +19,9 @@ export const SYNC_FAILURE_CODES = [
   'QBO_RATE_LIMITED',
   'QBO_UNAVAILABLE',
   'QBO_TIMEOUT',
+  'M3TER_UNAVAILABLE',
+  'M3TER_AUTH_FAILED',
+  'M3TER_REJECTED',
   'INTERNAL',
 ] as const;
 export type SyncFailureCode = (typeof SYNC_FAILURE_CODES)[number];
@@ -33,11 +36,23 @@ export interface QuickBooksFailureFacts {
   message: string;
 }
 
+/** What m3ter's API answered (or that it did not). */
+export interface M3terFailureFacts {
+  kind: 'http' | 'network' | 'timeout' | 'invalid_response';
+  status?: number;
+  code?: string;
+  /** The client gave up on a failure worth trying again later (429, 5xx, no answer). */
+  retryable: boolean;
+  message: string;
+}
+
 export interface SyncFailure {
   code: SyncFailureCode;
   message: string;
   /** Present when QuickBooks answered (or failed to): its code, element, detail and intuit_tid. */
   quickBooks?: Omit<QuickBooksFailureFacts, 'message'>;
+  /** Present when m3ter's API answered (or failed to). */
+  m3ter?: Omit<M3terFailureFacts, 'message'>;
   /** For rate limits: when trying again makes sense. */
   retryAfterMs?: number;
 }
@@ -77,8 +92,27 @@ export function failureFromQuickBooks(e: QuickBooksFailureFacts): SyncFailure {
   return { code, message, quickBooks };
 }
 
+/** What an m3ter API failure means for the sync: try again later, or an operator must act (credentials, data). */
+export function failureFromM3ter(e: M3terFailureFacts): SyncFailure {
+  const { message, ...m3ter } = e;
+  const later =
+    e.retryable || e.kind !== 'http' || (e.status !== undefined && (e.status === 429 || e.status >= 500));
+  const code = later
+    ? 'M3TER_UNAVAILABLE'
+    : e.status === 401 || e.status === 403
+      ? 'M3TER_AUTH_FAILED'
+      : 'M3TER_REJECTED';
+  return { code, message, m3ter };
+}
+
 export function classifyFailure(failure: Pick<SyncFailure, 'code'>): FailureClass {
   switch (failure.code) {
+    case 'M3TER_UNAVAILABLE':
+      return { retryable: true, runStatus: 'AWAITING_RETRY' };
+    case 'M3TER_AUTH_FAILED':
+      return { retryable: false, runStatus: 'ERROR', event: 'integration.authentication.error' };
+    case 'M3TER_REJECTED':
+      return { retryable: false, runStatus: 'ERROR', event: 'integration.perform.error' };
     case 'QBO_RATE_LIMITED':
       return { retryable: true, runStatus: 'RATE_LIMIT_RETRY' };
     case 'QBO_UNAVAILABLE':

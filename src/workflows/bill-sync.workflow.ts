@@ -146,6 +146,8 @@ async function syncOnce(input: BillSyncInput, pass: Pass): Promise<Omit<BillSync
     ...pass,
   });
   try {
+    const fetched = await db.fetchBill({ runId });
+    if (!fetched.found) return await finish(runId, 'SKIPPED', fetched.reason);
     const eligibility = await db.checkEligibility({ runId });
     if (eligibility.accountId && eligibility.accountId !== input.accountId) {
       upsertSearchAttributes([{ key: AccountIdKey, value: eligibility.accountId }]);

@@ -196,7 +196,7 @@ describe('m3ter reference data API', () => {
     const before = await snapshot(ctx.t.db, 'm3ter_objects');
     const cases: Array<[string, unknown, string]> = [
       ['/reference/accounts/acc-bad', { id: 'acc-bad' }, 'name'],
-      ['/reference/accounts/acc-bad', { id: 'acc-bad', name: 'x', currency: 'pounds' }, 'currency'],
+      ['/reference/accounts/acc-bad', { id: 'acc-bad', name: 'x', currency: 826 }, 'currency'],
       ['/reference/accounts/acc-bad', { id: 'acc-bad', name: 'x', version: 'new' }, 'version'],
       ['/reference/accounts/acc-bad', { id: 'other', name: 'x' }, 'id'],
       ['/reference/accounts/acc-bad', { name: 'x' }, 'id'],

@@ -33,6 +33,11 @@ async function spawnWorker(h: SyncHarness, bundlePath: string): Promise<SpawnedW
     ENCRYPTION_KEY: h.encryptionKey.toString('base64'),
     ENCRYPT_PAYLOADS: h.dataConverter ? 'true' : 'false',
     QBO_ENDPOINTS_JSON: JSON.stringify(h.endpoints),
+    M3TER_CONFIG_JSON: JSON.stringify({
+      baseUrl: h.m3ter.url,
+      orgId: h.m3ter.defaultOrgId,
+      ...h.m3ter.credentials,
+    }),
     WORKFLOW_BUNDLE_PATH: bundlePath,
     REFRESH_SKEW_MS: String(REFRESH_SKEW_MS),
   };

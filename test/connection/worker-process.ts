@@ -9,6 +9,8 @@
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { M3terClient, type M3terClientConfig } from '../../src/m3ter/client';
+import { createReferenceCache } from '../../src/settings/reference-cache';
 import { createDisabledNotifier } from '../../src/bill-sync/disabled-notifier';
 import { createPool } from '../../src/db/pool';
 import { createLogger } from '../../src/platform/logger';
@@ -29,6 +31,7 @@ export interface WorkerProcessEnv {
   ENCRYPTION_KEY: string;
   ENCRYPT_PAYLOADS: 'true' | 'false';
   QBO_ENDPOINTS_JSON: string;
+  M3TER_CONFIG_JSON?: string;
   WORKFLOW_BUNDLE_PATH: string;
   REFRESH_SKEW_MS: string;
 }
@@ -45,6 +48,10 @@ async function main(): Promise<void> {
   const key = Buffer.from(required('ENCRYPTION_KEY'), 'base64');
   const db = createPool(required('DATABASE_URL'), 10);
   const endpoints = JSON.parse(required('QBO_ENDPOINTS_JSON')) as QuickBooksEndpoints;
+  // The m3ter the harness's service reads bills from (absent: it runs from webhook bodies).
+  const m3ter = process.env.M3TER_CONFIG_JSON
+    ? new M3terClient(JSON.parse(process.env.M3TER_CONFIG_JSON) as M3terClientConfig)
+    : undefined;
   const connection = await connectWorker(required('TEMPORAL_ADDRESS'));
   const worker = await createWorker({
     connection,
@@ -54,6 +61,8 @@ async function main(): Promise<void> {
     dataConverter: process.env.ENCRYPT_PAYLOADS === 'true' ? createDataConverter(key) : undefined,
     activities: createActivities({
       db,
+      m3ter,
+      reference: createReferenceCache({ db, m3ter, ttlMs: 60 * 60_000, logger }),
       logger,
       quickBooks: new QuickBooksConnector({
         db,

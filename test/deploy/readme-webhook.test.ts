@@ -11,7 +11,7 @@ describe('README: the hand-signed webhook example', function () {
   this.timeout(60_000);
   let h: SyncHarness;
   before(async () => {
-    h = await startSyncHarness({ webhookApiKey: 'my-key' });
+    h = await startSyncHarness({ webhookApiKey: 'my-key', billSource: 'webhook' });
   });
   after(async () => h?.stop());
 

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { storeBill } from '../../src/db/repositories/bills.repository';
 import { billSyncWorkflowId } from '../../src/domain/ids';
 import { SHORT_QUICKBOOKS_RETRY } from '../support/short-retries.workflow-interceptor';
 import { sampleBill } from '../support/bills';
@@ -35,7 +34,7 @@ describe('failures: a busy QuickBooks company queues bills instead of failing th
     const bills = Array.from({ length: 10 }, (_, i) =>
       sampleBill({ accountId: account.id, id: `${account.id}-burst-${i}` }),
     );
-    for (const bill of bills) await storeBill(h.database.db, bill);
+    for (const bill of bills) await h.putBill(bill);
     h.emulator.control.resetCounters();
     await Promise.all(
       bills.map((bill) =>

@@ -9,6 +9,7 @@ import {
 } from '../../src/db/repositories/integration-events.repository';
 import { createRun } from '../../src/db/repositories/runs.repository';
 import { createLogger } from '../../src/platform/logger';
+import { createReferenceCache } from '../../src/settings/reference-cache';
 import { createSmtpMailer } from '../../src/platform/mailer';
 import { QuickBooksConnector } from '../../src/quickbooks/connector';
 import { INTUIT, type QuickBooksEndpoints } from '../../src/quickbooks/endpoints';
@@ -47,6 +48,7 @@ describe('failures: recordFailure and the disablement e-mail, exactly once', fun
   const activities = () =>
     createBillSyncActivities({
       db: ctx.t.db,
+      reference: createReferenceCache({ db: ctx.t.db, ttlMs: 0 }),
       quickBooks: new QuickBooksConnector({ db: ctx.t.db, secretBox: ctx.api.secretBox, endpoints }),
       endpoints,
       notifier: notifierWith(smtp.url).notifier,

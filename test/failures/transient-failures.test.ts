@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import type { FaultAction } from '../../emulators/quickbooks/types';
-import { storeBill } from '../../src/db/repositories/bills.repository';
 import { findCredential, readCredentialTokens } from '../../src/db/repositories/credentials';
 import type { Bill } from '../../src/domain/m3ter';
 import type { BillSyncResult } from '../../src/workflows/bill-sync.workflow';
@@ -41,7 +40,7 @@ describe('failures: transient QuickBooks errors are retried', function () {
     integrationId: string,
     bill: Bill,
   ): Promise<{ result: Promise<BillSyncResult> }> => {
-    await storeBill(h.database.db, bill);
+    await h.putBill(bill);
     await h.syncs.requestBillSync({
       integrationId,
       billId: bill.id,

@@ -45,6 +45,7 @@ async function runDemo(
   dataDir: string,
   api: number,
   emulator: number,
+  m3ter: number,
 ): Promise<{ code: number | null; output: string }> {
   const demo = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/demo.ts')], {
     cwd: root,
@@ -53,6 +54,7 @@ async function runDemo(
       DATA_DIR: dataDir,
       API_URL: `http://127.0.0.1:${api}`,
       EMULATOR_URL: `http://127.0.0.1:${emulator}`,
+      M3TER_EMULATOR_URL: `http://127.0.0.1:${m3ter}`,
       ADMIN_API_KEY: '',
       M3TER_WEBHOOK_SECRET: '',
       M3TER_WEBHOOK_API_KEY: '',
@@ -82,11 +84,12 @@ describe('npm start (the whole system on one machine)', function () {
   it('brings up PostgreSQL, Temporal with its Web UI, the emulator, the worker and the API, runs the demo twice, serves metrics, and stops them all on SIGTERM', async () => {
     const run = await startNpmStart(dataDir);
     child = run.child;
-    const { api, ui, emulator } = run.ports;
+    const { api, ui, emulator, m3ter } = run.ports;
     const output = run.output();
     assert.match(output, new RegExp(`API\\s+http://127.0.0.1:${api}`));
     assert.match(output, new RegExp(`Temporal Web UI\\s+http://127.0.0.1:${ui}`));
     assert.match(output, new RegExp(`QuickBooks emulator\\s+http://127.0.0.1:${emulator}`));
+    assert.match(output, new RegExp(`m3ter emulator\\s+http://127.0.0.1:${m3ter}`));
 
     const health = await fetch(`http://127.0.0.1:${api}/health`);
     assert.equal(health.status, 200);
@@ -106,7 +109,10 @@ describe('npm start (the whole system on one machine)', function () {
     assert.equal(list.status, 200);
 
     // The demo, twice, as the README tells it: each run its own account, integration and invoice.
-    const demos = [await runDemo(dataDir, api, emulator), await runDemo(dataDir, api, emulator)];
+    const demos = [
+      await runDemo(dataDir, api, emulator, m3ter),
+      await runDemo(dataDir, api, emulator, m3ter),
+    ];
     for (const demo of demos) {
       assert.equal(demo.code, 0, demo.output);
       assert.match(
@@ -127,17 +133,26 @@ describe('npm start (the whole system on one machine)', function () {
           headers: { authorization: `Bearer ${key}` },
         })
       ).json()) as { data: unknown[] };
-      assert.equal(runs.data.length, 1, `${integration.name} synced only its own demo's bill`);
+      assert.equal(
+        runs.data.length,
+        2,
+        `${integration.name} synced only its own demo's bill (pending, approved)`,
+      );
     }
 
     // Prometheus metrics of the process: the runs, QuickBooks calls, webhooks and the Temporal SDK's own.
     const metrics = await (await fetch(`http://127.0.0.1:${api}/metrics`)).text();
     assert.match(metrics, /^qbo_sync_runs_finished_total\{status="COMPLETE"\} 2$/m);
+    assert.match(metrics, /^qbo_sync_runs_finished_total\{status="SKIPPED"\} 2$/m);
     assert.match(
       metrics,
       /^qbo_sync_quickbooks_request_duration_seconds_count\{operation="invoice\.create",outcome="ok"\} 2$/m,
     );
-    assert.match(metrics, /^qbo_sync_webhook_ack_duration_seconds_count\{status="202"\} 2$/m);
+    // Each demo's account, generated bill and approval reached the API as m3ter webhooks.
+    const acks = Number(
+      /^qbo_sync_webhook_ack_duration_seconds_count\{status="202"\} (\d+)$/m.exec(metrics)?.[1],
+    );
+    assert.equal(acks, 6, metrics);
     assert.match(metrics, /^qbo_sync_governor_wait_seconds_count\{result="granted"\} \d+$/m);
     assert.match(metrics, /^qbo_sync_db_queries_total \d+$/m);
     assert.match(

@@ -11,7 +11,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { storeBill } from '../../src/db/repositories/bills.repository';
 import { startSharedEnvironment, stopSharedEnvironment } from '../support/environment';
 import { ACME_ACCOUNT, line, sampleBill } from '../support/bills';
 import { startSyncHarness } from '../support/sync-harness';
@@ -89,7 +88,7 @@ async function main(): Promise<void> {
 
     // Send now: a run requested over the API (WAITING) that the workflow takes over.
     const manual = sampleBill({ id: 'bill-history-manual' });
-    await storeBill(h.database.db, manual);
+    await h.putBill(manual);
     const sent = await h.api.request('POST', `/integrations/${integrationId}/bills/${manual.id}/sync`);
     if (sent.status !== 202) throw new Error(`send now: ${sent.status} ${sent.text}`);
     await h.waitForSync(integrationId, manual.id);

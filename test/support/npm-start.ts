@@ -7,7 +7,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 
 export interface StartedNpmStart {
   child: ChildProcess;
-  ports: { api: number; temporal: number; ui: number; emulator: number; postgres: number };
+  ports: { api: number; temporal: number; ui: number; emulator: number; postgres: number; m3ter: number };
   /** Everything the process printed so far. */
   output(): string;
 }
@@ -36,7 +36,8 @@ export async function startNpmStart(
   dataDir: string,
   env: Record<string, string> = {},
 ): Promise<StartedNpmStart> {
-  const [api, temporal, ui, emulator, postgres] = (await freePorts(5)) as [
+  const [api, temporal, ui, emulator, postgres, m3ter] = (await freePorts(6)) as [
+    number,
     number,
     number,
     number,
@@ -54,6 +55,8 @@ export async function startNpmStart(
       TEMPORAL_UI_PORT: String(ui),
       EMULATOR_PORT: String(emulator),
       EMBEDDED_POSTGRES_PORT: String(postgres),
+      M3TER_EMULATOR_PORT: String(m3ter),
+      M3TER_API_KEY: '',
       LOG_LEVEL: 'warn',
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
@@ -70,5 +73,5 @@ export async function startNpmStart(
     if (Date.now() > deadline || child.exitCode !== null) assert.fail(`did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { child, ports: { api, temporal, ui, emulator, postgres }, output: () => output };
+  return { child, ports: { api, temporal, ui, emulator, postgres, m3ter }, output: () => output };
 }

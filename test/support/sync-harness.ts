@@ -2,7 +2,11 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { NativeConnection, Worker } from '@temporalio/worker';
+import { startM3terEmulator, type RunningM3terEmulator } from '../../emulators/m3ter';
+import type { Bill as EmulatedBill } from '../../emulators/m3ter/types';
 import { startEmulator, type RunningEmulator } from '../../emulators/quickbooks';
+import { M3terClient } from '../../src/m3ter/client';
+import { createReferenceCache, type ReferenceCache } from '../../src/settings/reference-cache';
 import { createActivities } from '../../src/activities';
 import { emulatorEndpoints } from '../../src/bootstrap/emulator-endpoints';
 import { createDisabledNotifier } from '../../src/bill-sync/disabled-notifier';
@@ -18,6 +22,7 @@ import { webhookRoutes } from '../../src/api/routes/webhooks.routes';
 import { signWebhook } from '../../src/api/webhook-signature';
 import { insertCredential, storeCredentialTokens } from '../../src/db/repositories/credentials';
 import { listRuns, type IntegrationRun } from '../../src/db/repositories/runs.repository';
+import { storeBill } from '../../src/db/repositories/bills.repository';
 import type { Bill } from '../../src/domain/m3ter';
 import { createLogger, type Logger } from '../../src/platform/logger';
 import { createSmtpMailer } from '../../src/platform/mailer';
@@ -52,6 +57,11 @@ export const WEBHOOK_API_KEY = 'test-webhook-key';
 export interface SyncHarness {
   database: TestDatabase;
   emulator: RunningEmulator;
+  /** The m3ter emulator the service reads bills and reference data from (billSource 'm3ter'). */
+  m3ter: RunningM3terEmulator;
+  /** The product's m3ter client (undefined with billSource 'webhook'). */
+  m3terClient: M3terClient | undefined;
+  reference: ReferenceCache;
   api: ApiHarness;
   temporal: Client;
   taskQueue: string;
@@ -77,6 +87,8 @@ export interface SyncHarness {
     options?: { realmId?: string; credentialId?: string | null },
   ): Promise<{ id: string; realmId: string; credentialId: string | null }>;
   putAccount(account: Record<string, unknown>): Promise<void>;
+  /** Makes `bill` the current bill where the service reads it: m3ter (the emulator), or our store (webhook mode). */
+  putBill(bill: Bill): Promise<void>;
   /** POSTs a signed webhook; returns status and body. */
   sendWebhook(
     event: unknown,
@@ -115,11 +127,22 @@ export interface SyncHarnessOptions {
   shortQuickBooksRetries?: boolean;
   /** The API key the webhook accepts (default WEBHOOK_API_KEY). */
   webhookApiKey?: string;
+  /**
+   * 'm3ter' (default, the product's default): the service reads bills from the m3ter emulator and a webhook
+   * is a trigger — `billEvent` puts the bill into the emulator as m3ter's current version first. 'webhook':
+   * the service runs from webhook bodies.
+   */
+  billSource?: 'm3ter' | 'webhook';
 }
 
 export async function startSyncHarness(options: SyncHarnessOptions = {}): Promise<SyncHarness> {
   const database = await createTestDatabase();
   const emulator = await startEmulator({ ...options.emulatorOptions });
+  const m3ter = await startM3terEmulator();
+  const m3terClient =
+    (options.billSource ?? 'm3ter') === 'm3ter'
+      ? new M3terClient({ baseUrl: m3ter.url, orgId: m3ter.defaultOrgId, ...m3ter.credentials })
+      : undefined;
   const smtp = await startSmtpServer();
   const encryptionKey = options.encryptionKey ?? randomBytes(32);
   const secretBox = createSecretBox(encryptionKey);
@@ -138,13 +161,14 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   const connectFlow = { db, secretBox, endpoints, logger };
   const mailer = createSmtpMailer(smtp.url, 'QuickBooks sync <sync@example.test>');
   const syncs = temporalSyncRequester(temporal.client, taskQueue);
+  const reference = createReferenceCache({ db, m3ter: m3terClient, ttlMs: 60 * 60_000, logger });
   const api = await startApi({
     db,
     secretBox,
     logger,
     publicRouters: [
       webhookRoutes(
-        { db, syncs, logger },
+        { db, syncs, logger, m3ter: m3terClient, reference },
         {
           secret: WEBHOOK_SECRET,
           apiKey: options.webhookApiKey ?? WEBHOOK_API_KEY,
@@ -159,6 +183,8 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       billSyncRoutes({
         db,
         syncs,
+        m3ter: m3terClient,
+        reference,
         connector: new QuickBooksConnector({
           db,
           secretBox,
@@ -185,6 +211,8 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       dataConverter,
       activities: createActivities({
         db,
+        m3ter: m3terClient,
+        reference,
         logger,
         quickBooks: new QuickBooksConnector({
           db,
@@ -213,6 +241,9 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   const harness: SyncHarness = {
     database,
     emulator,
+    m3ter,
+    m3terClient,
+    reference,
     api,
     temporal: temporal.client,
     taskQueue,
@@ -285,7 +316,15 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       const text = await res.text();
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
     },
+    async putBill(bill) {
+      if (m3terClient)
+        m3ter.control.putBill(m3ter.defaultOrgId, JSON.parse(JSON.stringify(bill)) as EmulatedBill);
+      else await storeBill(db, bill);
+    },
     billEvent(bill, eventName = 'billing.bill.updated', eventId = randomUUID()) {
+      // m3ter's current version of the bill is what the event is about (the service reads it there).
+      if (m3terClient && !eventName.endsWith('.deleted'))
+        m3ter.control.putBill(m3ter.defaultOrgId, JSON.parse(JSON.stringify(bill)) as EmulatedBill);
       return {
         id: eventId,
         eventName,
@@ -304,6 +343,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
       mailer.close();
       await smtp.stop();
       await emulator.stop();
+      await m3ter.stop();
       await temporal.close();
       await database.drop();
     },

@@ -14,10 +14,12 @@ import { replayRun, replayRuns, syncBillNow, type SyncRequestDeps } from '../../
 import { QboDocumentTypeSchema } from '../../domain/invoice';
 import { INTEGRATION_EVENT_TYPES, RUN_STATUSES } from '../../domain/run-status';
 import type { QuickBooksConnector } from '../../quickbooks/connector';
+import type { ReferenceCache } from '../../settings/reference-cache';
 import { IdParams, PageQuery, QueryBoolean, Timestamp, routes } from './route-kit';
 
 export interface BillSyncRouteDeps extends SyncRequestDeps {
   connector: QuickBooksConnector;
+  reference?: ReferenceCache;
   links: RunLinks;
 }
 
@@ -200,7 +202,12 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         summary: 'The exact QuickBooks payload a sync would send (or why nothing would be sent)',
         params: BillParams,
       },
-      ({ params }) => previewBillDocument({ db, connector: deps.connector }, params.id, params.billId),
+      ({ params }) =>
+        previewBillDocument(
+          { db, connector: deps.connector, reference: deps.reference },
+          params.id,
+          params.billId,
+        ),
     );
     r.route(
       {

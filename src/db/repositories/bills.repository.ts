@@ -13,11 +13,13 @@ export type StoreBillOutcome = 'stored' | 'updated' | 'unchanged' | 'stale';
 
 /**
  * Keeps the newest version of each bill. m3ter may deliver out of order: an older version than the stored
- * one is ignored ('stale'); the same content again is 'unchanged'.
+ * one is ignored ('stale'); the same content again is 'unchanged'. `replace`: the bill was just read from
+ * m3ter's API, which is the newest there is, whatever its version says.
  */
 export async function storeBill(
   db: Queryable,
   bill: Bill,
+  options: { replace?: boolean } = {},
 ): Promise<{ outcome: StoreBillOutcome; contentHash: string }> {
   const hash = contentHash(bill);
   const { rows } = await db.query<{ inserted: boolean; changed: boolean }>(
@@ -26,11 +28,20 @@ export async function storeBill(
      ON CONFLICT (id) DO UPDATE
        SET account_id = EXCLUDED.account_id, version = EXCLUDED.version, status = EXCLUDED.status,
            content = EXCLUDED.content, content_hash = EXCLUDED.content_hash, updated_at = now()
-       WHERE bills.version <= EXCLUDED.version AND bills.content_hash <> EXCLUDED.content_hash
+       WHERE ($7 OR bills.version <= EXCLUDED.version) AND bills.content_hash <> EXCLUDED.content_hash
      RETURNING (xmax = 0) AS inserted, true AS changed`,
-    [bill.id, bill.accountId, bill.version, bill.status, JSON.stringify(bill), hash],
+    [
+      bill.id,
+      bill.accountId,
+      bill.version,
+      bill.status,
+      JSON.stringify(bill),
+      hash,
+      options.replace === true,
+    ],
   );
   if (rows[0]) return { outcome: rows[0].inserted ? 'stored' : 'updated', contentHash: hash };
+  if (options.replace) return { outcome: 'unchanged', contentHash: hash };
   const current = await db.query<{ version: number; content_hash: string }>(
     'SELECT version, content_hash FROM bills WHERE id = $1',
     [bill.id],

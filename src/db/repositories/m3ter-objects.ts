@@ -16,12 +16,18 @@ export const M3TER_OBJECT_KINDS = [
 ] as const;
 export type M3terObjectKind = (typeof M3TER_OBJECT_KINDS)[number];
 
+/** Where a stored object came from: the reference-data API (an override), a webhook body, or m3ter's API. */
+export type M3terObjectSource = 'api' | 'webhook' | 'm3ter';
+
 export interface StoredM3terObject {
   kind: M3terObjectKind;
   id: string;
   /** The object exactly as received. */
   data: Record<string, unknown>;
   m3terVersion: number | null;
+  source: M3terObjectSource;
+  /** When m3ter's API was last asked for it (source 'm3ter'). */
+  fetchedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -43,6 +49,8 @@ interface ObjectRow {
   id: string;
   data: Record<string, unknown>;
   m3ter_version: number | null;
+  source: M3terObjectSource;
+  fetched_at: Date | null;
   deleted_at: Date | null;
   created_at: Date;
   updated_at: Date;
@@ -54,6 +62,8 @@ function toObject(row: ObjectRow): StoredM3terObject {
     id: row.id,
     data: row.data,
     m3terVersion: row.m3ter_version,
+    source: row.source,
+    fetchedAt: row.fetched_at?.toISOString() ?? null,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
@@ -81,17 +91,28 @@ export async function upsertM3terObject(
     name?: string | null;
     data: Record<string, unknown>;
     version?: number | null;
+    source?: M3terObjectSource;
   },
 ): Promise<UpsertOutcome> {
   const { rows } = await q.query<ObjectRow & { inserted: boolean }>(
-    `INSERT INTO m3ter_objects AS o (kind, id, code, name, data, m3ter_version) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO m3ter_objects AS o (kind, id, code, name, data, m3ter_version, source, fetched_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $7 = 'm3ter' THEN now() END)
      ON CONFLICT (kind, id) DO UPDATE SET code = EXCLUDED.code, name = EXCLUDED.name, data = EXCLUDED.data,
-       m3ter_version = EXCLUDED.m3ter_version, deleted_at = NULL, updated_at = now()
+       m3ter_version = EXCLUDED.m3ter_version, source = EXCLUDED.source, fetched_at = EXCLUDED.fetched_at,
+       deleted_at = NULL, updated_at = now()
      WHERE o.m3ter_version IS NULL OR EXCLUDED.m3ter_version IS NULL
         OR EXCLUDED.m3ter_version > o.m3ter_version
         OR (EXCLUDED.m3ter_version = o.m3ter_version AND o.deleted_at IS NULL)
      RETURNING o.*, (xmax = 0) AS inserted`,
-    [kind, object.id, object.code ?? null, object.name ?? null, object.data, object.version ?? null],
+    [
+      kind,
+      object.id,
+      object.code ?? null,
+      object.name ?? null,
+      object.data,
+      object.version ?? null,
+      object.source ?? 'api',
+    ],
   );
   const row = rows[0];
   if (row) return { applied: true, created: row.inserted, object: toObject(row) };
@@ -199,4 +220,19 @@ export async function findM3terNames(
     [refs.map((r) => r.kind), refs.map((r) => r.id)],
   );
   return new Map(rows.map((r) => [`${r.kind}/${r.id}`, r.name]));
+}
+
+/** The live objects among `refs`, keyed `${kind}/${id}` (one query for any number). */
+export async function findM3terObjects(
+  q: Queryable,
+  refs: ReadonlyArray<{ kind: M3terObjectKind; id: string }>,
+): Promise<Map<string, StoredM3terObject>> {
+  if (refs.length === 0) return new Map();
+  const { rows } = await q.query<ObjectRow>(
+    `SELECT o.* FROM m3ter_objects o
+     JOIN unnest($1::text[], $2::text[]) AS r(kind, id) ON o.kind = r.kind AND o.id = r.id
+     WHERE o.deleted_at IS NULL`,
+    [refs.map((r) => r.kind), refs.map((r) => r.id)],
+  );
+  return new Map(rows.map((r) => [`${r.kind}/${r.id}`, toObject(r)]));
 }

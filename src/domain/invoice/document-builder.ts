@@ -1,4 +1,7 @@
+import { isIsoCurrency } from '../currencies';
+import { isKnownLineItemType } from '../m3ter';
 import { roundPreservingTotal, roundedSum, toMinor } from '../money';
+import { lineLabel } from './format';
 import type { DraftLine } from './draft-line';
 import { buildHeader, currencyClash, invoiceFields } from './document-header';
 import { buildDraftLines } from './line-builder';
@@ -29,7 +32,14 @@ export function buildQuickBooksDocument(input: BuildDocumentInput): BuildResult 
 
 function build(input: BuildDocumentInput): BuildResult {
   const { bill, settings } = input;
-  const currency = bill.currency.toUpperCase();
+  const currency = bill.currency.trim().toUpperCase();
+  if (!isIsoCurrency(currency)) {
+    return {
+      kind: 'invalid',
+      code: 'CURRENCY_UNKNOWN',
+      message: `The bill's currency "${bill.currency}" is not a currency QuickBooks knows (an ISO 4217 code); a custom m3ter currency cannot be invoiced`,
+    };
+  }
   const clash = currencyClash(currency, input.currency);
   if (clash) return { kind: 'invalid', code: 'CURRENCY_MISMATCH', message: clash };
 
@@ -47,6 +57,12 @@ function build(input: BuildDocumentInput): BuildResult {
   const amounts = selected.map((s) => s.amount);
   const totalMinor = roundedSum(amounts, currency);
   const warnings: string[] = [];
+  for (const { index, line } of selected) {
+    if (!isKnownLineItemType(line.lineItemType))
+      warnings.push(
+        `${lineLabel(index, line)} has the line type ${line.lineItemType}, new to this version: sent as a plain line`,
+      );
+  }
   const ctx = { currency, settings, items: input.items, names: input.names ?? {}, warnings };
   const drafts = buildDraftLines(selected, roundPreservingTotal(amounts, currency, totalMinor), ctx);
 

@@ -39,6 +39,9 @@ export interface HeaderInput {
 export function buildHeader(input: HeaderInput, warnings: string[]): Omit<QboSalesDocumentFields, 'Line'> {
   const { bill, account, settings } = input;
   const docNumber = documentNumber(bill, warnings);
+  const txnDate = dateOnly(bill.externalInvoiceDate) ?? dateOnly(bill.billDate);
+  if (!txnDate)
+    warnings.push('TxnDate left to QuickBooks (today): the bill has no billDate or externalInvoiceDate');
   const memo = billingPeriod(bill);
   const billEmail = email(
     account.emailAddress,
@@ -57,7 +60,7 @@ export function buildHeader(input: HeaderInput, warnings: string[]): Omit<QboSal
   );
   return {
     CustomerRef: { value: input.customerId },
-    TxnDate: dateOnly(bill.externalInvoiceDate) ?? dateOnly(bill.billDate) ?? bill.billDate,
+    ...(txnDate ? { TxnDate: txnDate } : {}),
     ...(docNumber ? { DocNumber: docNumber } : {}),
     PrivateNote: input.marker,
     ...(memo ? { CustomerMemo: { value: truncate(memo, QBO_LIMITS.customerMemo) } } : {}),

@@ -42,7 +42,7 @@ export function selectLines(bill: Bill, settings: DocumentSettings): Selection {
 }
 
 function isExcluded(line: BillLineItem, settings: DocumentSettings): boolean {
-  if (settings.excludedLineItemTypes.includes(line.lineItemType)) return true;
+  if ((settings.excludedLineItemTypes as readonly string[]).includes(line.lineItemType)) return true;
   const product = present(line.accountingProductId) ?? present(line.productId);
   if (product !== null && settings.excludedProductIds.includes(product)) return true;
   return [line.aggregationId, line.compoundAggregationId].some((id) => {

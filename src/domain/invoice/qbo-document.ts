@@ -27,7 +27,8 @@ export const QboSalesItemLineSchema = z.object({
 /** Fields common to both documents (QBO SalesTransaction). */
 const salesDocumentFields = {
   CustomerRef: Ref,
-  TxnDate: z.string(),
+  /** Absent only when the bill has no date at all (QuickBooks then dates it today). */
+  TxnDate: z.string().optional(),
   DocNumber: z.string().optional(),
   PrivateNote: z.string(),
   CustomerMemo: Ref.optional(),

@@ -50,6 +50,8 @@ export interface BuildDocumentInput {
 }
 
 export type InvalidDocumentCode =
+  /** The bill's currency is not one QuickBooks knows (m3ter allows custom currency codes). */
+  | 'CURRENCY_UNKNOWN'
   /** Bill currency differs from the customer's (multicurrency) or the home currency. */
   | 'CURRENCY_MISMATCH'
   /** A line is in another currency than the bill and carries no converted subtotal. */
