@@ -185,7 +185,8 @@ async function main(): Promise<number> {
   mkdirSync(workDir, { recursive: true });
   log(`options ${JSON.stringify({ ...o, skip: [...o.skip] })}`);
   const started = Date.now();
-  await startSharedEnvironment();
+  // pg_stat_statements counts the service's statements (bench/support/statements.ts).
+  await startSharedEnvironment({ postgresSettings: { shared_preload_libraries: 'pg_stat_statements' } });
   try {
     const entry =
       o.runtime === 'compiled'
@@ -382,11 +383,20 @@ interface PhaseSummary {
   quickBooksCalls: number;
   quickBooksCallsPerBill: number;
   quickBooksCallsByOperation: Record<string, number>;
+  /** Statements the service's processes sent to PostgreSQL per bill (null: the server does not count them). */
+  postgresStatementsPerBill: number | null;
+  /** m3ter API requests (token requests included) per bill. */
+  m3terCallsPerBill: number;
   tokenRefreshes: number;
   peakInFlight: number;
   /** CPU seconds per bill by component (worker, api, temporal, postgres, bench = this process with the emulator). */
   cpuSecondsPerBill: Record<string, number>;
   timedOut: boolean;
+}
+
+/** Requests to m3ter's API, the token endpoint included (the emulator counts both in `total`). */
+function m3terApiCalls(counters: { total: number }): number {
+  return counters.total;
 }
 
 function classifier(stack: Stack) {
@@ -404,6 +414,8 @@ async function runPhase(
   extra?: () => Record<string, number>,
 ): Promise<{ summary: PhaseSummary; samples: Sample[] }> {
   stack.emulator.control.resetCounters();
+  stack.m3ter.control.resetCounters();
+  const statementsBefore = await stack.statements.count();
   const tokensBefore = stack.tokenProxy.stats().calls;
   const cpuBefore = cpuByComponent(classifier(stack));
   const progress: PhaseProgress = { samples: [], acked: 0 };
@@ -422,6 +434,8 @@ async function runPhase(
   });
   const sent = await sending;
   const cpu = cpuDelta(cpuByComponent(classifier(stack)), cpuBefore);
+  const statementsAfter = await stack.statements.count();
+  const m3terCounters = stack.m3ter.control.counters();
   const counters = stack.emulator.control.counters();
   const results = await outcomes(stack.database.db, prefix);
   const sentAt = new Map(sent.results.map((r) => [r.billId, r.sentAt]));
@@ -462,6 +476,11 @@ async function runPhase(
       quickBooksCalls: calls,
       quickBooksCallsPerBill: round(calls / bills.length, 3),
       quickBooksCallsByOperation: counters.byOperation,
+      postgresStatementsPerBill:
+        statementsBefore === undefined || statementsAfter === undefined
+          ? null
+          : round((statementsAfter - statementsBefore) / bills.length, 2),
+      m3terCallsPerBill: round(m3terApiCalls(m3terCounters) / bills.length, 3),
       tokenRefreshes: stack.tokenProxy.stats().calls - tokensBefore,
       peakInFlight: Math.max(0, ...progress.samples.map((x) => x.inFlight).filter(Number.isFinite)),
       cpuSecondsPerBill,
@@ -857,6 +876,11 @@ function printable(
     ['bill-to-document p50 / p99', `${main.billToDocumentMs.p50} / ${main.billToDocumentMs.p99} ms`],
     ['QuickBooks calls per bill, steady state', main.quickBooksCallsPerBill],
     ['QuickBooks calls per first bill of an account', warmup.quickBooksCallsPerBill],
+    [
+      'PostgreSQL statements per bill, steady state (by the service)',
+      main.postgresStatementsPerBill ?? 'not counted (the server does not load pg_stat_statements)',
+    ],
+    ['m3ter API calls per bill, steady state', main.m3terCallsPerBill],
     ['CPU ms per bill by process', cpu(main.cpuSecondsPerBill)],
     [
       'worker RSS idle / peak (main phase)',

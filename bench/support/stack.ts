@@ -13,6 +13,7 @@ import { createSecretBox } from '../../src/platform/secret-box';
 import { ACME_ACCOUNT } from '../../test/support/bills';
 import { createTestDatabase, temporalAddress, type TestDatabase } from '../../test/support/environment';
 import { PROJECT_ROOT, ServiceProcess } from './service-process';
+import { statementCounter, type StatementCounter } from './statements';
 import { startTokenProxy, type TokenProxy } from './token-proxy';
 
 /**
@@ -60,6 +61,8 @@ export interface Stack {
   m3ter: RunningM3terEmulator;
   tokenProxy: TokenProxy;
   database: TestDatabase;
+  /** PostgreSQL statements sent by the service's processes (not by the bench). */
+  statements: StatementCounter;
   apiUrl: string;
   api: ServiceProcess;
   workers: ServiceProcess[];
@@ -87,6 +90,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     const database = await createTestDatabase();
     stops.push(() => database.drop());
+    const statements = await statementCounter(database.db, database.url);
     const emulator = await startEmulator({ ...options.emulator, log: () => undefined });
     stops.push(() => emulator.stop());
     const m3ter = await startM3terEmulator({ log: () => undefined });
@@ -104,7 +108,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       NODE_ENV: 'development',
       LOG_LEVEL: options.logLevel ?? 'warn',
       DATA_DIR: path.join(options.workDir, 'data'),
-      DATABASE_URL: database.url,
+      DATABASE_URL: statements.serviceUrl,
       TEMPORAL_ADDRESS: temporalAddress(),
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -175,6 +179,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return {
       emulator,
       m3ter,
+      statements,
       tokenProxy,
       database,
       apiUrl,

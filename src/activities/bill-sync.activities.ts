@@ -1,12 +1,11 @@
 import { Context } from '@temporalio/activity';
-import { fetchCurrentBill } from '../bill-sync/bill-fetch';
 import { createRealmCaches, findKnownCustomer, resolveCustomer } from '../bill-sync/customer-resolution';
 import type { DisabledNotifier } from '../bill-sync/disabled-notifier';
 import { buildDocumentForRun } from '../bill-sync/document-build';
 import { upsertBillDocument } from '../bill-sync/document-upsert';
 import { checkEligibility } from '../bill-sync/eligibility';
 import { recordSyncFailure } from '../bill-sync/failure-recording';
-import { finishRun, startRun } from '../bill-sync/run-lifecycle';
+import { finishRun, sentStatus, startRun } from '../bill-sync/run-lifecycle';
 import { readyContext, runContext } from '../bill-sync/sync-context';
 import type { Db } from '../db/pool';
 import { passRunId } from '../domain/ids';
@@ -43,12 +42,8 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
     startRun: (input) =>
       startRun(db, input, passRunId(input.workflowRunId, Context.current().info.activityId)),
 
-    fetchBill: syncStep(deps, async ({ runId }) => fetchCurrentBill(deps, await runContext(db, runId))),
-
-    checkEligibility: syncStep(deps, async ({ runId }) => checkEligibility(db, await runContext(db, runId))),
-
-    findKnownCustomer: syncStep(deps, async ({ runId }) =>
-      findKnownCustomer({ db, caches }, await readyContext(db, runId)),
+    checkEligibility: syncStep(deps, async ({ runId }) =>
+      checkEligibility(deps, await runContext(db, runId)),
     ),
 
     resolveCustomer: heartbeating(
@@ -60,17 +55,19 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
       }),
     ),
 
-    buildDocument: syncStep(deps, async ({ runId, customer }) => {
+    buildDocument: syncStep(deps, async ({ runId, customer: resolved }) => {
       const ctx = await readyContext(db, runId);
+      const customer = resolved ?? (await findKnownCustomer({ db, caches }, ctx));
+      if (!customer) return { kind: 'needs-customer' };
       const built = await buildDocumentForRun(deps, { ...ctx, runId }, customer);
-      if (built.kind === 'skip') return { proceed: false, status: 'SKIPPED', reason: built.reason };
+      if (built.kind === 'skip') return built;
       const { document, payloadHash, lineCount, total } = built;
-      return { proceed: true, documentType: document.type, payloadHash, lineCount, total };
+      return { kind: 'built', documentType: document.type, payloadHash, lineCount, total };
     }),
 
     upsertDocument: heartbeating(
       syncStep(deps, async ({ runId }) => {
-        const { run, integration, document } = await readyContext(db, runId);
+        const { run, integration, document, link } = await readyContext(db, runId);
         const { payloadHash } = run;
         if (!document || !payloadHash)
           throw new SyncFailureError({ code: 'INTERNAL', message: `run ${runId} has no built document` });
@@ -80,11 +77,17 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
             billId: run.billId,
             document,
             payloadHash,
+            link,
             runStartedAt: run.startedAt,
             documentUrl: (type, id) => documentUrl(deps.endpoints, integration.destination, type, id),
           }),
         );
-        return { ...result, warnings: [...run.warnings, ...result.warnings] };
+        const sent = { ...result, warnings: [...run.warnings, ...result.warnings] };
+        // The run records what QuickBooks now holds in the same step (a retry finds it and records it again).
+        const end = sentStatus(sent);
+        await finishRun(db, { runId, ...end, result: sent });
+        metrics.runsFinished.inc({ status: end.status });
+        return { ...sent, status: end.status };
       }),
     ),
 

@@ -1,10 +1,10 @@
-import type { FetchedBill } from '../bill-sync/bill-fetch';
 import type { Eligibility } from '../bill-sync/eligibility';
 import type { ResolvedCustomer } from '../bill-sync/customer-resolution';
 import type { UpsertResult } from '../bill-sync/document-upsert';
 import type { RecordFailureInput, RecordFailureResult } from '../bill-sync/failure-recording';
 import type { FinishRunInput, StartRunInput } from '../bill-sync/run-lifecycle';
 import type { QboDocumentType } from '../domain/invoice';
+import type { RunStatus } from '../domain/run-status';
 
 /**
  * Small typed inputs and results of the bill-sync activities: ids, statuses and hashes, never whole bills
@@ -12,7 +12,6 @@ import type { QboDocumentType } from '../domain/invoice';
  */
 export type {
   Eligibility,
-  FetchedBill,
   FinishRunInput,
   RecordFailureInput,
   RecordFailureResult,
@@ -26,18 +25,16 @@ export interface RunRef {
 }
 
 export interface BuildInput extends RunRef {
-  customer: ResolvedCustomer;
+  /** The customer resolveCustomer found; absent: the account's recorded mapping (if this worker knows it). */
+  customer?: ResolvedCustomer;
 }
 
 export type BuildSummary =
-  | {
-      proceed: true;
-      documentType: QboDocumentType;
-      payloadHash: string;
-      lineCount: number;
-      total: string;
-    }
-  | { proceed: false; status: 'SKIPPED'; reason: string };
+  | { kind: 'built'; documentType: QboDocumentType; payloadHash: string; lineCount: number; total: string }
+  /** Nothing to send (no lines). */
+  | { kind: 'skip'; reason: string }
+  /** The customer is not known without asking QuickBooks: resolve it, then build again with it. */
+  | { kind: 'needs-customer' };
 
 export interface NotifyDisabledInput {
   integrationId: string;
@@ -47,14 +44,17 @@ export interface NotifyDisabledInput {
 /** The activities the bill-sync workflow calls; createActivities(deps) implements them. */
 export interface BillSyncActivities {
   startRun(input: StartRunInput): Promise<RunRef>;
-  /** Reads the current bill (from m3ter's API) and stores it; its account is fetched when not known. */
-  fetchBill(input: RunRef): Promise<FetchedBill>;
+  /** Reads the current bill (from m3ter's API) and checks approval and filters. */
   checkEligibility(input: RunRef): Promise<Eligibility>;
-  /** The customer when no QuickBooks call is needed to know it (mapped, currency cached); else null. */
-  findKnownCustomer(input: RunRef): Promise<ResolvedCustomer | null>;
+  /** The QuickBooks customer of the bill's account: mapped, linked by name or created (a QuickBooks step). */
   resolveCustomer(input: RunRef): Promise<ResolvedCustomer>;
+  /**
+   * Builds the document for the given customer, or for the account's mapped customer when this worker knows
+   * it without asking QuickBooks (the steady state); else says the customer must be resolved first.
+   */
   buildDocument(input: BuildInput): Promise<BuildSummary>;
-  upsertDocument(input: RunRef): Promise<UpsertResult>;
+  /** Creates or updates the document exactly once and records the run's end (COMPLETE, or SKIPPED: unchanged). */
+  upsertDocument(input: RunRef): Promise<UpsertResult & { status: RunStatus }>;
   finishRun(input: FinishRunInput): Promise<void>;
   recordFailure(input: RecordFailureInput): Promise<RecordFailureResult>;
   notifyIntegrationDisabled(input: NotifyDisabledInput): Promise<void>;

@@ -1,7 +1,7 @@
-import { storeBill } from '../db/repositories/bills.repository';
+import { storeFetchedBill, type StoredBill } from '../db/repositories/bills.repository';
 import type { Queryable } from '../db/repositories/common';
 import { ValidationError } from '../domain/errors';
-import { BillSchema } from '../domain/m3ter';
+import { BillSchema, type Account } from '../domain/m3ter';
 import { SyncFailureError } from '../domain/sync-failure';
 import { parseOrThrow } from '../domain/validation';
 import { M3terApiError } from '../m3ter/errors';
@@ -19,20 +19,21 @@ export interface BillFetchDeps {
   reference: ReferenceCache;
 }
 
-export type FetchedBill =
-  { found: true; accountId: string; version: number } | { found: false; reason: string };
+/** The bill a run syncs and its account (null: not known to us; what the bill says of it stands in). */
+export type CurrentBill =
+  { found: true; stored: StoredBill; account: Account | null } | { found: false; reason: string };
 
 /**
  * Read the current bill: from m3ter's API, with its line items, stored as the newest version (m3ter is the
- * source of truth, so it replaces whatever was stored), and its account fetched when not known or stale. In
- * webhook mode the bill stored on receipt is the one there is.
+ * source of truth, so it replaces whatever was stored) and recorded on the run, with its account fetched when
+ * not known or stale. In webhook mode the bill stored on receipt is the one there is.
  */
-export async function fetchCurrentBill(deps: BillFetchDeps, ctx: RunContext): Promise<FetchedBill> {
+export async function fetchCurrentBill(deps: BillFetchDeps, ctx: RunContext): Promise<CurrentBill> {
   const { db, m3ter } = deps;
   const billId = ctx.run.billId;
   if (!m3ter) {
     if (!ctx.bill) return { found: false, reason: `bill ${billId} has not been received` };
-    return { found: true, accountId: ctx.bill.bill.accountId, version: ctx.bill.version };
+    return { found: true, stored: ctx.bill, account: ctx.account };
   }
   let raw: unknown;
   try {
@@ -42,10 +43,9 @@ export async function fetchCurrentBill(deps: BillFetchDeps, ctx: RunContext): Pr
       return { found: false, reason: `bill ${billId} no longer exists in m3ter` };
     throw err;
   }
-  const bill = parseBill(raw);
-  await storeBill(db, bill, { replace: true });
-  await deps.reference.account(bill.accountId);
-  return { found: true, accountId: bill.accountId, version: bill.version };
+  const stored = await storeFetchedBill(db, ctx.run.id, parseBill(raw));
+  const known = ctx.account && ctx.accountState ? { account: ctx.account, state: ctx.accountState } : null;
+  return { found: true, stored, account: await deps.reference.account(stored.bill.accountId, known) };
 }
 
 /** m3ter's bill as this service syncs it; what it cannot be synced without is a validation failure naming it. */

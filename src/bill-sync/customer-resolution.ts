@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/repositories/common';
+import type { CustomerMappingCandidate } from '../db/repositories/sync-context.repository';
 import { ensureMapping, findMappingCandidates } from '../db/repositories/external-mappings';
 import { quickBooksRequestId } from '../domain/ids';
 import { resolveMapping } from '../domain/external-mapping';
@@ -41,6 +42,8 @@ export interface CustomerContext {
   integration: Integration;
   account: Account;
   bill: Bill;
+  /** The account's customer mappings as the run's context loaded them; absent: read them. */
+  customerMappings?: readonly CustomerMappingCandidate[];
 }
 
 /** Stands for the customer a sync would create, in previews. */
@@ -60,7 +63,7 @@ export async function resolveCustomer(
 ): Promise<ResolvedCustomer> {
   const { db, client, caches } = deps;
   const { integration, account, bill } = sync;
-  const mapped = await mappedCustomer(db, integration, account);
+  const mapped = await mappedCustomer(db, sync);
   const company = await preferences(deps);
   if (mapped) {
     return {
@@ -117,11 +120,11 @@ export async function findKnownCustomer(
   sync: CustomerContext & { realmId: string | null },
 ): Promise<ResolvedCustomer | null> {
   const { db, caches } = deps;
-  const { integration, account, realmId } = sync;
+  const { realmId } = sync;
   if (!realmId) return null;
   const prefs = cached(caches.preferences, realmId);
   if (!prefs) return null;
-  const mapped = await mappedCustomer(db, integration, account);
+  const mapped = await mappedCustomer(db, sync);
   if (!mapped) return null;
   if (!prefs.multiCurrencyEnabled)
     return { customerId: mapped.externalId, via: 'mapping', currency: { ...prefs, customerCurrency: null } };
@@ -131,12 +134,15 @@ export async function findKnownCustomer(
 }
 
 /** The Account → Customer mapping that applies to this integration (spec §5.1), if any. */
-async function mappedCustomer(db: Queryable, integration: Integration, account: Account) {
-  const candidates = await findMappingCandidates(db, {
-    m3terEntity: 'Account',
-    m3terId: account.id,
-    externalSystem: integration.destination,
-  });
+async function mappedCustomer(db: Queryable, sync: CustomerContext) {
+  const { integration, account } = sync;
+  const candidates =
+    sync.customerMappings ??
+    (await findMappingCandidates(db, {
+      m3terEntity: 'Account',
+      m3terId: account.id,
+      externalSystem: integration.destination,
+    }));
   return resolveMapping(candidates, {
     integrationId: integration.id,
     destination: integration.destination,

@@ -1,6 +1,5 @@
 import type { Queryable } from '../db/repositories/common';
 import { findMappingCandidatesForMany } from '../db/repositories/external-mappings';
-import { findM3terNames } from '../db/repositories/m3ter-objects';
 import { updateRun } from '../db/repositories/runs.repository';
 import { resolveMapping, type M3terEntity } from '../domain/external-mapping';
 import { documentHash, documentMarker } from '../domain/ids';
@@ -27,8 +26,8 @@ export type BuiltBillDocument =
 
 export interface DocumentDeps {
   db: Queryable;
-  /** m3ter reference data on demand; absent: only what is stored counts. */
-  reference?: ReferenceCache;
+  /** m3ter reference data on demand (the names of what the lines charge for). */
+  reference: ReferenceCache;
 }
 
 interface DocumentContext {
@@ -51,12 +50,9 @@ export async function buildBillDocument(
   const { integration, bill } = ctx;
   const refs = itemRefs(bill);
   // The names of what the lines charge for come from m3ter (cached); the mappings are ours.
-  await deps.reference?.ensure(
-    refs.flatMap((r) => (r.m3terEntity === 'PricingBand' ? [] : [{ kind: r.m3terEntity, id: r.m3terId }])),
-  );
   const [candidates, names] = await Promise.all([
     findMappingCandidatesForMany(db, integration.destination, refs),
-    referenceNames(db, refs),
+    referenceNames(deps.reference, refs),
   ]);
   const scope = {
     integrationId: integration.id,
@@ -144,11 +140,11 @@ function itemRefs(bill: Bill): ItemRef[] {
   return refs;
 }
 
-async function referenceNames(db: Queryable, refs: readonly ItemRef[]): Promise<ReferenceNames> {
+async function referenceNames(reference: ReferenceCache, refs: readonly ItemRef[]): Promise<ReferenceNames> {
   const named = refs.flatMap((r) =>
     r.m3terEntity === 'PricingBand' ? [] : [{ kind: r.m3terEntity, id: r.m3terId }],
   );
-  const found = await findM3terNames(db, named);
+  const found = await reference.ensure(named);
   const names: Record<'Aggregation' | 'CompoundAggregation' | 'Product', Record<string, string>> = {
     Aggregation: {},
     CompoundAggregation: {},

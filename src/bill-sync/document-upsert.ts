@@ -30,6 +30,8 @@ export interface UpsertRequest {
    * (whose worker stopped before reporting back), so the document is this run's, not "unchanged".
    */
   runStartedAt?: string;
+  /** The bill's document as recorded when the step started (the run's context); absent: read it. */
+  link?: BillDocument | null;
   /** Link to a document in the QuickBooks app, from its type and id. */
   documentUrl: (type: QboDocumentType, id: string) => string;
 }
@@ -50,7 +52,7 @@ export async function upsertBillDocument(
   client: QuickBooksClient,
   req: UpsertRequest,
 ): Promise<UpsertResult> {
-  const link = await getBillDocument(db, req.integrationId, req.billId);
+  const link = req.link !== undefined ? req.link : await getBillDocument(db, req.integrationId, req.billId);
   const warnings: string[] = [];
   const type = req.document.type;
 
@@ -109,7 +111,7 @@ export async function upsertBillDocument(
         syncToken: adopted.SyncToken,
         payloadHash: link.payloadHash ?? '',
       });
-      return upsertBillDocument(db, client, req);
+      return upsertBillDocument(db, client, { ...req, link: undefined });
     }
     return create(db, client, req, link.generation, warnings, 'created');
   }

@@ -30,7 +30,7 @@ export type Preview =
  * company's preferences and, when no mapping exists, the customer by name).
  */
 export async function previewBillDocument(
-  deps: { db: Db; connector: QuickBooksConnector; reference?: ReferenceCache },
+  deps: { db: Db; connector: QuickBooksConnector; reference: ReferenceCache },
   integrationId: string,
   billId: string,
 ): Promise<Preview> {

@@ -11,6 +11,8 @@ export interface StartRunInput {
   workflowRunId: string;
   trigger: SyncTrigger;
   replayedFromRunId?: string;
+  /** The bill's account as the request named it ('' when it did not). */
+  accountId?: string;
   /** Runs created as WAITING by requests this pass answers: the first becomes the pass's run. */
   requestedRunIds?: string[];
 }
@@ -50,4 +52,11 @@ export async function finishRun(db: Queryable, input: FinishRunInput): Promise<v
       warnings: result.warnings,
     },
   });
+}
+
+/** How a run whose document went out ends: COMPLETE, or SKIPPED when QuickBooks already had this content. */
+export function sentStatus(result: UpsertResult): Pick<FinishRunInput, 'status' | 'message'> {
+  return result.outcome === 'unchanged'
+    ? { status: 'SKIPPED', message: 'unchanged since the last sync' }
+    : { status: 'COMPLETE' };
 }

@@ -3,6 +3,7 @@ import {
   loadBillContext,
   loadRunContext,
   type BillContextRow,
+  type CustomerMappingCandidate,
   type RunContextRow,
 } from '../db/repositories/sync-context.repository';
 import { NotFoundError } from '../domain/errors';
@@ -10,6 +11,7 @@ import type { Integration } from '../domain/integration-settings';
 import type { QboDocument } from '../domain/invoice';
 import { accountFromBill, type Account, type Bill } from '../domain/m3ter';
 import { SyncFailureError } from '../domain/sync-failure';
+import type { BillDocument } from '../db/repositories/bill-documents.repository';
 import type { IntegrationRun } from '../db/repositories/runs.repository';
 
 /**
@@ -27,6 +29,10 @@ export interface ReadyContext {
   billVersion: number;
   account: Account;
   document: QboDocument | null;
+  /** The bill's QuickBooks document as recorded (none yet: null). */
+  link: BillDocument | null;
+  /** The account's customer mappings that may apply (resolveMapping decides). */
+  customerMappings: CustomerMappingCandidate[];
 }
 
 export async function runContext(db: Queryable, runId: string): Promise<RunContext> {
@@ -38,7 +44,8 @@ export async function runContext(db: Queryable, runId: string): Promise<RunConte
 /** The run's context with its integration and bill, or a permanent failure naming what is gone. */
 export async function readyContext(db: Queryable, runId: string): Promise<ReadyContext> {
   const ctx = await runContext(db, runId);
-  return { ...ready(ctx), run: ctx.run, document: ctx.document };
+  const { run, document, link, customerMappings } = ctx;
+  return { ...ready(ctx), run, document, link, customerMappings };
 }
 
 /** A bill's context for an integration without a run (previews); NotFoundError when either is missing. */
@@ -46,14 +53,14 @@ export async function billContext(
   db: Queryable,
   integrationId: string,
   billId: string,
-): Promise<Omit<ReadyContext, 'run' | 'document'>> {
+): Promise<Omit<ReadyContext, 'run' | 'document' | 'link' | 'customerMappings'>> {
   const ctx = await loadBillContext(db, integrationId, billId);
   if (!ctx.integration) throw new NotFoundError('Integration', integrationId);
   if (!ctx.bill) throw new NotFoundError('Bill', billId);
   return ready(ctx);
 }
 
-function ready(ctx: BillContextRow): Omit<ReadyContext, 'run' | 'document'> {
+function ready(ctx: BillContextRow): Omit<ReadyContext, 'run' | 'document' | 'link' | 'customerMappings'> {
   const { integration, bill } = ctx;
   if (!integration)
     throw new SyncFailureError({ code: 'INVALID_DOCUMENT', message: 'the integration no longer exists' });

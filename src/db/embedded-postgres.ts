@@ -30,6 +30,8 @@ export interface EmbeddedPostgresOptions {
   pickPort?: () => Promise<number>;
   /** A start that is not ready by then fails (default 60 s). */
   startTimeoutMs?: number;
+  /** More server settings (`-c name=value`), e.g. `shared_preload_libraries` for a benchmark. */
+  settings?: Record<string, string>;
 }
 
 const HOST = '127.0.0.1';
@@ -89,6 +91,7 @@ export async function startEmbeddedPostgres(
         'max_connections=200',
         '-c',
         'fsync=off',
+        ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
       ],
       onLog: (chunk: string) => log.add(chunk),
       onError: (e: unknown) => log.add(describe(e)),

@@ -57,7 +57,11 @@ interface Session {
   realmId: string;
   accessToken: string;
   destination: Destination;
+  accessTokenExpiresAt: string;
 }
+
+/** How long a process uses a credential's tokens before reading the credential again (status, tokens). */
+const SESSION_RECHECK_MS = 30_000;
 
 /**
  * Hands out QuickBooks clients for a credential.
@@ -76,6 +80,8 @@ export class QuickBooksConnector {
   private readonly skewMs: number;
   private readonly now: () => Date;
   private readonly refreshing = new Map<string, Promise<Session>>();
+  /** The tokens this process used last, per credential, and when the credential was last read. */
+  private readonly sessions = new Map<string, { session: Session; readAt: number }>();
   private readonly warned = new Set<string>();
 
   constructor(private readonly options: QuickBooksConnectorOptions) {
@@ -122,8 +128,20 @@ export class QuickBooksConnector {
     });
   }
 
-  /** The stored tokens when they are good for a while yet; otherwise refreshed ones. */
+  /**
+   * The stored tokens when they are good for a while yet; otherwise refreshed ones. A process reads the
+   * credential at most every 30 s while its access token lasts: a credential disconnected meanwhile has
+   * its tokens revoked, so a call with them gets 401, and the refresh that follows finds it disconnected.
+   */
   private async session(credentialId: string): Promise<Session> {
+    const known = this.sessions.get(credentialId);
+    const nowMs = this.now().getTime();
+    if (
+      known &&
+      nowMs - known.readAt < SESSION_RECHECK_MS &&
+      !this.expiring(known.session.accessTokenExpiresAt)
+    )
+      return known.session;
     const { db, secretBox } = this.options;
     const credential = await findCredential(db, credentialId);
     if (!credential || credential.status !== 'AUTHORIZED' || !credential.hasTokens)
@@ -131,9 +149,14 @@ export class QuickBooksConnector {
     await this.warnIfExpiring(credential);
     if (!this.expiring(credential.accessTokenExpiresAt)) {
       const tokens = await readCredentialTokens(db, secretBox, credentialId);
-      if (tokens) return toSession(credentialId, tokens, credential.destination);
+      if (tokens) return this.remember(toSession(credentialId, tokens, credential.destination));
     }
     return this.refresh(credentialId, undefined);
+  }
+
+  private remember(session: Session): Session {
+    this.sessions.set(session.credentialId, { session, readAt: this.now().getTime() });
+    return session;
   }
 
   /**
@@ -146,9 +169,11 @@ export class QuickBooksConnector {
       const shared = await inFlight;
       if (!rejected || shared.accessToken !== rejected) return shared;
     }
-    const started = this.refreshLocked(credentialId, rejected).finally(() => {
-      if (this.refreshing.get(credentialId) === started) this.refreshing.delete(credentialId);
-    });
+    const started = this.refreshLocked(credentialId, rejected)
+      .then((session) => this.remember(session))
+      .finally(() => {
+        if (this.refreshing.get(credentialId) === started) this.refreshing.delete(credentialId);
+      });
     this.refreshing.set(credentialId, started);
     return started;
   }
@@ -241,7 +266,13 @@ export class QuickBooksConnector {
 }
 
 function toSession(credentialId: string, tokens: CredentialTokens, destination: Destination): Session {
-  return { credentialId, realmId: tokens.realmId, accessToken: tokens.accessToken, destination };
+  return {
+    credentialId,
+    realmId: tokens.realmId,
+    accessToken: tokens.accessToken,
+    destination,
+    accessTokenExpiresAt: tokens.accessTokenExpiresAt,
+  };
 }
 
 function notConnected(credentialId: string, credential: Credential | null): QuickBooksAuthError {

@@ -64,6 +64,12 @@ export class PgRateGovernor implements RateGovernor {
     const started = process.hrtime.bigint();
     const deadline = Date.now() + this.o.maxWaitMs;
     await this.ensureRealm(realmId);
+    // Most requests find a slot and a token at once: one statement takes both (or neither).
+    const fast = await this.takeSlotAndToken(realmId);
+    if (fast !== undefined) {
+      metrics.governorWaits.observe({ result: 'granted' }, secondsSince(started));
+      return this.permit(realmId, fast);
+    }
     let slot: number;
     try {
       slot = await this.waitFor(deadline, realmId, () => this.takeSlot(realmId));
@@ -79,6 +85,10 @@ export class PgRateGovernor implements RateGovernor {
       throw err;
     }
     metrics.governorWaits.observe({ result: 'granted' }, secondsSince(started));
+    return this.permit(realmId, slot);
+  }
+
+  private permit(realmId: string, slot: number): Permit {
     let released = false;
     return {
       release: async () => {
@@ -87,6 +97,29 @@ export class PgRateGovernor implements RateGovernor {
         await this.releaseSlot(realmId, slot);
       },
     };
+  }
+
+  /** A free slot and a token in one statement: the slot taken, or undefined (nothing taken). */
+  private async takeSlotAndToken(realmId: string): Promise<number | undefined> {
+    const { rows } = await this.db.query<{ slot: number | null }>(
+      `WITH slot AS (
+         SELECT realm_id, slot FROM qbo_concurrency_slots
+         WHERE realm_id = $1 AND slot <= $3 AND (holder IS NULL OR expires_at < clock_timestamp())
+         ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED),
+       bucket AS (
+         SELECT realm_id, LEAST($5::float8, tokens + EXTRACT(EPOCH FROM (clock_timestamp() - refilled_at)) * $6::float8) AS available
+         FROM qbo_rate_buckets WHERE realm_id = $1 AND EXISTS (SELECT 1 FROM slot) FOR UPDATE),
+       token AS (
+         UPDATE qbo_rate_buckets q SET tokens = b.available - 1, refilled_at = clock_timestamp()
+         FROM bucket b WHERE q.realm_id = b.realm_id AND b.available >= 1 RETURNING q.realm_id),
+       claim AS (
+         UPDATE qbo_concurrency_slots s SET holder = $2, expires_at = clock_timestamp() + ($4::int * interval '1 millisecond')
+         FROM slot WHERE s.realm_id = slot.realm_id AND s.slot = slot.slot AND EXISTS (SELECT 1 FROM token)
+         RETURNING s.slot)
+       SELECT (SELECT slot FROM claim) AS slot`,
+      [realmId, this.holder, this.o.concurrency, this.o.leaseMs, this.o.burst, this.o.requestsPerMinute / 60],
+    );
+    return rows[0]?.slot ?? undefined;
   }
 
   /** Retries `attempt` (which returns a value, or the ms to wait) until it succeeds or the deadline passes. */

@@ -2,7 +2,8 @@ import type { Queryable } from '../db/repositories/common';
 import {
   deleteM3terObject,
   findM3terObject,
-  findM3terObjects,
+  findM3terObjectStates,
+  markAbsentInM3ter,
   upsertM3terObject,
   type M3terObjectKind,
   type StoredM3terObject,
@@ -48,10 +49,20 @@ const SCHEMAS = {
 const IDS_PER_CALL = 100;
 
 export interface ReferenceCache {
-  /** The account (fetched when unknown or stale), or null when m3ter has no such account. */
-  account(id: string): Promise<Account | null>;
-  /** Makes sure these objects are stored and fresh (one m3ter call per kind and 100 ids at most). */
-  ensure(refs: ReadonlyArray<{ kind: CachedKind; id: string }>): Promise<void>;
+  /**
+   * The account (fetched when unknown or stale), or null when m3ter has no such account. `known`: the account
+   * as a query that read it anyway found it (the run's context), used when still fresh.
+   */
+  account(
+    id: string,
+    known?: { account: Account; state: Pick<StoredM3terObject, 'source' | 'fetchedAt'> } | null,
+  ): Promise<Account | null>;
+  /**
+   * Makes sure these objects are stored and fresh (one m3ter call per kind and 100 ids at most) and returns
+   * the names of those m3ter has, keyed `${kind}/${id}`. What m3ter does not have is remembered as absent for
+   * `ttlMs` too, so a bill whose lines name unknown products costs no m3ter call each time.
+   */
+  ensure(refs: ReadonlyArray<{ kind: CachedKind; id: string }>): Promise<Map<string, string>>;
   /** Reads the object again from m3ter now (a `configuration.*` event said it changed). */
   refresh(kind: CachedKind, id: string): Promise<void>;
   /** m3ter deleted the object. */
@@ -63,12 +74,16 @@ export interface ReferenceCache {
 export function createReferenceCache(deps: ReferenceCacheDeps): ReferenceCache {
   const { db, m3ter } = deps;
   const now = deps.now ?? Date.now;
-  const fresh = (stored: StoredM3terObject): boolean =>
+  const fresh = (stored: Pick<StoredM3terObject, 'source' | 'fetchedAt'>): boolean =>
     !m3ter ||
     stored.source === 'api' ||
     (stored.fetchedAt !== null && now() - Date.parse(stored.fetchedAt) < deps.ttlMs);
 
-  async function store(kind: CachedKind, object: Record<string, unknown> & { id?: string | null }) {
+  /** Stores an object m3ter returned; its name, or undefined when it is not usable. */
+  async function store(
+    kind: CachedKind,
+    object: Record<string, unknown> & { id?: string | null },
+  ): Promise<string | undefined> {
     const named = withName(object);
     const parsed = SCHEMAS[kind].safeParse(named);
     if (!parsed.success || !named.id) {
@@ -112,16 +127,17 @@ export function createReferenceCache(deps: ReferenceCacheDeps): ReferenceCache {
       await store(kind, { ...object, id: object.id ?? id });
     } catch (err) {
       if (err instanceof M3terApiError && err.status === 404) {
-        await deleteM3terObject(db, kind, id);
+        await markAbsentInM3ter(db, kind, [id]);
         return;
       }
       throw err;
     }
   }
 
-  async function fetchMany(kind: CachedKind, ids: readonly string[]): Promise<void> {
-    if (!m3ter || ids.length === 0) return;
-    if (ids.length === 1) return fetchOne(kind, ids[0]!);
+  /** Reads these from m3ter (by 100); returns the names of those it has. Never touches an override. */
+  async function fetchMany(kind: CachedKind, ids: readonly string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    if (!m3ter || ids.length === 0) return names;
     for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
       const batch = ids.slice(i, i + IDS_PER_CALL);
       const params = { ids: batch, pageSize: batch.length };
@@ -135,13 +151,25 @@ export function createReferenceCache(deps: ReferenceCacheDeps): ReferenceCache {
               : kind === 'CompoundAggregation'
                 ? await m3ter.listCompoundAggregations(params)
                 : await m3ter.listUsers(params);
-      for (const object of page.data) await store(kind, object);
+      const found = new Set<string>();
+      for (const object of page.data) {
+        const name = await store(kind, object);
+        if (typeof object.id === 'string') found.add(object.id);
+        if (name !== undefined && typeof object.id === 'string') names.set(object.id, name);
+      }
+      await markAbsentInM3ter(
+        db,
+        kind,
+        batch.filter((id) => !found.has(id)),
+      );
     }
+    return names;
   }
 
   return {
     live: m3ter !== undefined,
-    async account(id) {
+    async account(id, known) {
+      if (known && known.account.id === id && fresh(known.state)) return known.account;
       let stored = await findM3terObject(db, 'Account', id);
       if (!stored || !fresh(stored)) {
         await fetchOne('Account', id);
@@ -151,16 +179,24 @@ export function createReferenceCache(deps: ReferenceCacheDeps): ReferenceCache {
       return parsed?.success ? parsed.data : null;
     },
     async ensure(refs) {
-      if (!m3ter || refs.length === 0) return;
-      const stored = await findM3terObjects(db, refs);
+      const names = new Map<string, string>();
+      if (refs.length === 0) return names;
+      const states = await findM3terObjectStates(db, refs);
       const due = new Map<CachedKind, Set<string>>();
       for (const { kind, id } of refs) {
-        const found = stored.get(`${kind}/${id}`);
-        if (!found || !fresh(found)) due.set(kind, (due.get(kind) ?? new Set()).add(id));
+        const state = states.get(`${kind}/${id}`);
+        if (state && fresh(state)) {
+          if (!state.absent && state.name !== null) names.set(`${kind}/${id}`, state.name);
+        } else if (m3ter) due.set(kind, (due.get(kind) ?? new Set()).add(id));
       }
-      for (const [kind, ids] of due) await fetchMany(kind, [...ids]);
+      for (const [kind, ids] of due)
+        for (const [id, name] of await fetchMany(kind, [...ids])) names.set(`${kind}/${id}`, name);
+      return names;
     },
-    refresh: (kind, id) => fetchOne(kind, id),
+    async refresh(kind, id) {
+      const stored = await findM3terObject(db, kind, id);
+      if (stored?.source !== 'api') await fetchOne(kind, id);
+    },
     async forget(kind, id, version) {
       const stored = await findM3terObject(db, kind, id);
       if (stored?.source === 'api') return;

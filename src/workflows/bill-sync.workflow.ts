@@ -15,7 +15,7 @@ import {
 } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
 import type { BillSyncActivities } from '../activities';
-import type { NotifyDisabledInput, UpsertResult } from '../activities/bill-sync.contract';
+import type { NotifyDisabledInput } from '../activities/bill-sync.contract';
 import type { BillChanged } from '../bill-sync/sync-requester';
 import type { RunStatus } from '../domain/run-status';
 import {
@@ -143,27 +143,29 @@ async function syncOnce(input: BillSyncInput, pass: Pass): Promise<Omit<BillSync
     billId: input.billId,
     workflowId: info.workflowId,
     workflowRunId: info.runId,
+    accountId: input.accountId,
     ...pass,
   });
   try {
-    const fetched = await db.fetchBill({ runId });
-    if (!fetched.found) return await finish(runId, 'SKIPPED', fetched.reason);
     const eligibility = await db.checkEligibility({ runId });
     if (eligibility.accountId && eligibility.accountId !== input.accountId) {
       upsertSearchAttributes([{ key: AccountIdKey, value: eligibility.accountId }]);
     }
     if (!eligibility.proceed) return await finish(runId, eligibility.status, eligibility.reason);
 
-    const customer =
-      (await db.findKnownCustomer({ runId })) ??
-      (await whenRealmFree(() => quickBooks.resolveCustomer({ runId })));
-    const built = await db.buildDocument({ runId, customer });
-    if (!built.proceed) return await finish(runId, built.status, built.reason);
+    let built = await db.buildDocument({ runId });
+    if (built.kind === 'needs-customer') {
+      // Not known to this worker without asking QuickBooks: resolve it there (mapping, name, or new).
+      const customer = await whenRealmFree(() => quickBooks.resolveCustomer({ runId }));
+      built = await db.buildDocument({ runId, customer });
+    }
+    if (built.kind === 'skip') return await finish(runId, 'SKIPPED', built.reason);
+    if (built.kind !== 'built')
+      throw ApplicationFailure.nonRetryable('the customer was resolved yet not used');
 
-    const result = await whenRealmFree(() => quickBooks.upsertDocument({ runId }));
-    return result.outcome === 'unchanged'
-      ? await finish(runId, 'SKIPPED', 'unchanged since the last sync', result)
-      : await finish(runId, 'COMPLETE', undefined, result);
+    // The step records the run's end itself, with what QuickBooks now holds.
+    const sent = await whenRealmFree(() => quickBooks.upsertDocument({ runId }));
+    return { runId, status: sent.status, externalId: sent.externalId };
   } catch (err) {
     const failure = syncFailureOf(err);
     const recorded = await db.recordFailure({ runId, failure, exhausted: isExhausted(err) });
@@ -178,10 +180,9 @@ async function finish(
   runId: string,
   status: RunStatus,
   message?: string,
-  result?: UpsertResult,
 ): Promise<Omit<BillSyncResult, 'passes'>> {
-  await db.finishRun({ runId, status, message, result });
-  return { runId, status, externalId: result?.externalId };
+  await db.finishRun({ runId, status, message });
+  return { runId, status };
 }
 
 /**

@@ -24,7 +24,9 @@ interface Shared {
 
 let shared: Shared | undefined;
 
-export async function startSharedEnvironment(): Promise<void> {
+export async function startSharedEnvironment(
+  options: { postgresSettings?: Record<string, string> } = {},
+): Promise<void> {
   if (shared) return;
   const stops: Array<() => Promise<void>> = [];
   // Server data and logs; removed when the environment stops (or fails to start).
@@ -40,6 +42,7 @@ export async function startSharedEnvironment(): Promise<void> {
       const pgServer: EmbeddedPostgresHandle = await startEmbeddedPostgres({
         dataDir: workDir,
         persistent: false,
+        settings: options.postgresSettings,
       });
       adminUrl = pgServer.url;
       stops.push(() => pgServer.stop());

@@ -19,7 +19,7 @@ import { IdParams, PageQuery, QueryBoolean, Timestamp, routes } from './route-ki
 
 export interface BillSyncRouteDeps extends SyncRequestDeps {
   connector: QuickBooksConnector;
-  reference?: ReferenceCache;
+  reference: ReferenceCache;
   links: RunLinks;
 }
 

@@ -30,6 +30,11 @@ const BillDocumentRowSchema = z
 /** The link bill → QuickBooks document for one integration. */
 export type BillDocument = z.infer<typeof BillDocumentRowSchema>;
 
+/** A `bill_documents` row (or its to_jsonb form) as a BillDocument. */
+export function toBillDocument(row: unknown): BillDocument {
+  return BillDocumentRowSchema.parse(row);
+}
+
 export async function getBillDocument(
   db: Queryable,
   integrationId: string,

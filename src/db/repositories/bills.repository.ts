@@ -13,13 +13,11 @@ export type StoreBillOutcome = 'stored' | 'updated' | 'unchanged' | 'stale';
 
 /**
  * Keeps the newest version of each bill. m3ter may deliver out of order: an older version than the stored
- * one is ignored ('stale'); the same content again is 'unchanged'. `replace`: the bill was just read from
- * m3ter's API, which is the newest there is, whatever its version says.
+ * one is ignored ('stale'); the same content again is 'unchanged'.
  */
 export async function storeBill(
   db: Queryable,
   bill: Bill,
-  options: { replace?: boolean } = {},
 ): Promise<{ outcome: StoreBillOutcome; contentHash: string }> {
   const hash = contentHash(bill);
   const { rows } = await db.query<{ inserted: boolean; changed: boolean }>(
@@ -28,26 +26,38 @@ export async function storeBill(
      ON CONFLICT (id) DO UPDATE
        SET account_id = EXCLUDED.account_id, version = EXCLUDED.version, status = EXCLUDED.status,
            content = EXCLUDED.content, content_hash = EXCLUDED.content_hash, updated_at = now()
-       WHERE ($7 OR bills.version <= EXCLUDED.version) AND bills.content_hash <> EXCLUDED.content_hash
+       WHERE bills.version <= EXCLUDED.version AND bills.content_hash <> EXCLUDED.content_hash
      RETURNING (xmax = 0) AS inserted, true AS changed`,
-    [
-      bill.id,
-      bill.accountId,
-      bill.version,
-      bill.status,
-      JSON.stringify(bill),
-      hash,
-      options.replace === true,
-    ],
+    [bill.id, bill.accountId, bill.version, bill.status, JSON.stringify(bill), hash],
   );
   if (rows[0]) return { outcome: rows[0].inserted ? 'stored' : 'updated', contentHash: hash };
-  if (options.replace) return { outcome: 'unchanged', contentHash: hash };
   const current = await db.query<{ version: number; content_hash: string }>(
     'SELECT version, content_hash FROM bills WHERE id = $1',
     [bill.id],
   );
   const row = current.rows[0];
   return { outcome: row && row.content_hash === hash ? 'unchanged' : 'stale', contentHash: hash };
+}
+
+/**
+ * Stores the bill just read from m3ter's API (the newest there is) and records on the run which version it
+ * saw, in one statement.
+ */
+export async function storeFetchedBill(db: Queryable, runId: string, bill: Bill): Promise<StoredBill> {
+  const hash = contentHash(bill);
+  await db.query(
+    `WITH stored AS (
+       INSERT INTO bills (id, account_id, version, status, content, content_hash)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE
+         SET account_id = EXCLUDED.account_id, version = EXCLUDED.version, status = EXCLUDED.status,
+             content = EXCLUDED.content, content_hash = EXCLUDED.content_hash, updated_at = now()
+         WHERE bills.content_hash <> EXCLUDED.content_hash)
+     UPDATE integration_runs SET account_id = $2, bill_version = $3, content_hash = $6, updated_at = now()
+     WHERE id = $7`,
+    [bill.id, bill.accountId, bill.version, bill.status, JSON.stringify(bill), hash, runId],
+  );
+  return { bill, version: bill.version, contentHash: hash, receivedAt: new Date().toISOString() };
 }
 
 export async function getBill(db: Queryable, id: string): Promise<StoredBill | undefined> {

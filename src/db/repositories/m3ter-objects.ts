@@ -47,6 +47,8 @@ export type DeleteOutcome =
 interface ObjectRow {
   kind: M3terObjectKind;
   id: string;
+  code: string | null;
+  name: string | null;
   data: Record<string, unknown>;
   m3ter_version: number | null;
   source: M3terObjectSource;
@@ -207,32 +209,50 @@ export async function existingM3terIds(
   return new Set(rows.map((r) => r.id));
 }
 
-/** The names of the live objects among `refs`, keyed `${kind}/${id}` (one query for any number). */
-export async function findM3terNames(
-  q: Queryable,
-  refs: ReadonlyArray<{ kind: M3terObjectKind; id: string }>,
-): Promise<Map<string, string>> {
-  if (refs.length === 0) return new Map();
-  const { rows } = await q.query<{ kind: string; id: string; name: string }>(
-    `SELECT o.kind, o.id, o.name FROM m3ter_objects o
-     JOIN unnest($1::text[], $2::text[]) AS r(kind, id) ON o.kind = r.kind AND o.id = r.id
-     WHERE o.deleted_at IS NULL AND o.name IS NOT NULL`,
-    [refs.map((r) => r.kind), refs.map((r) => r.id)],
-  );
-  return new Map(rows.map((r) => [`${r.kind}/${r.id}`, r.name]));
+/** What is known of each of `refs`, live or not: for deciding what to read from m3ter again. */
+export interface M3terObjectState {
+  source: M3terObjectSource;
+  fetchedAt: string | null;
+  /** m3ter has no such object (deleted, or never had it). */
+  absent: boolean;
+  name: string | null;
 }
 
-/** The live objects among `refs`, keyed `${kind}/${id}` (one query for any number). */
-export async function findM3terObjects(
+export async function findM3terObjectStates(
   q: Queryable,
   refs: ReadonlyArray<{ kind: M3terObjectKind; id: string }>,
-): Promise<Map<string, StoredM3terObject>> {
+): Promise<Map<string, M3terObjectState>> {
   if (refs.length === 0) return new Map();
   const { rows } = await q.query<ObjectRow>(
     `SELECT o.* FROM m3ter_objects o
-     JOIN unnest($1::text[], $2::text[]) AS r(kind, id) ON o.kind = r.kind AND o.id = r.id
-     WHERE o.deleted_at IS NULL`,
+     JOIN unnest($1::text[], $2::text[]) AS r(kind, id) ON o.kind = r.kind AND o.id = r.id`,
     [refs.map((r) => r.kind), refs.map((r) => r.id)],
   );
-  return new Map(rows.map((r) => [`${r.kind}/${r.id}`, toObject(r)]));
+  return new Map(
+    rows.map((r) => [
+      `${r.kind}/${r.id}`,
+      {
+        source: r.source,
+        fetchedAt: r.fetched_at?.toISOString() ?? null,
+        absent: r.deleted_at !== null,
+        name: r.name,
+      },
+    ]),
+  );
+}
+
+/** m3ter was asked for these and has none of them: remembered (as tombstones) so it is not asked again at once. */
+export async function markAbsentInM3ter(
+  q: Queryable,
+  kind: M3terObjectKind,
+  ids: readonly string[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query(
+    `INSERT INTO m3ter_objects AS o (kind, id, data, source, fetched_at, deleted_at)
+     SELECT $1, id, '{}'::jsonb, 'm3ter', now(), now() FROM unnest($2::text[]) AS id
+     ON CONFLICT (kind, id) DO UPDATE SET fetched_at = now(), deleted_at = COALESCE(o.deleted_at, now()), updated_at = now()
+     WHERE o.source <> 'api'`,
+    [kind, ids],
+  );
 }

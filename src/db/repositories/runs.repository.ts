@@ -75,6 +75,8 @@ export interface CreateRunInput {
   workflowRunId: string;
   trigger: string;
   replayedFromRunId?: string | null;
+  /** The bill's account as the request named it (the fetched bill's is recorded when read). */
+  accountId?: string | null;
   status?: RunStatus;
 }
 
@@ -88,8 +90,8 @@ export async function createRun(
   input: CreateRunInput & { idempotencyKey: string },
 ): Promise<IntegrationRun> {
   const { rows } = await db.query(
-    `INSERT INTO integration_runs (id, integration_id, bill_id, workflow_id, workflow_run_id, trigger, replayed_from_run_id, status)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO integration_runs (id, integration_id, bill_id, workflow_id, workflow_run_id, trigger, replayed_from_run_id, status, account_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
      ON CONFLICT (id) DO UPDATE SET id = EXCLUDED.id
      RETURNING ${RUN_COLUMNS}`,
     [
@@ -101,6 +103,7 @@ export async function createRun(
       input.trigger,
       input.replayedFromRunId ?? null,
       input.status ?? 'STARTED',
+      input.accountId || null,
     ],
   );
   return toRun(rows[0]);

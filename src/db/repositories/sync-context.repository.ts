@@ -1,9 +1,11 @@
 import { z } from 'zod';
-import type { Integration } from '../../domain/integration-settings';
+import { DestinationSchema, type Destination, type Integration } from '../../domain/integration-settings';
 import type { QboDocument } from '../../domain/invoice';
 import { AccountSchema, BillSchema, type Account } from '../../domain/m3ter';
+import { toBillDocument, type BillDocument } from './bill-documents.repository';
 import type { StoredBill } from './bills.repository';
 import type { Queryable } from './common';
+import type { M3terObjectSource } from './m3ter-objects';
 import { toIntegration, type IntegrationRow } from './integrations';
 import { documentOfRow, RUN_COLUMNS, toRun, type IntegrationRun } from './runs.repository';
 
@@ -17,11 +19,24 @@ export interface BillContextRow {
   realmId: string | null;
   bill: StoredBill | null;
   account: Account | null;
+  /** Where the account came from and when m3ter was last asked (for the reference cache). */
+  accountState: { source: M3terObjectSource; fetchedAt: string | null } | null;
+}
+
+/** An Account → Customer mapping that may apply to the run's integration (resolveMapping picks). */
+export interface CustomerMappingCandidate {
+  externalId: string;
+  externalSystem: Destination;
+  integrationConfigId: string | null;
 }
 
 export interface RunContextRow extends BillContextRow {
   run: IntegrationRun;
   document: QboDocument | null;
+  /** The bill's QuickBooks document as recorded for the integration (none yet: null). */
+  link: BillDocument | null;
+  /** The account's customer mappings in the integration's system, unlinked or linked to it. */
+  customerMappings: CustomerMappingCandidate[];
 }
 
 const SELECT = `
@@ -30,11 +45,19 @@ const SELECT = `
   i.consecutive_failures AS i_consecutive_failures, i.version AS i_version, i.created_at AS i_created_at,
   i.updated_at AS i_updated_at, c.status AS c_status, c.realm_id AS c_realm_id,
   b.content AS b_content, b.version AS b_version, b.content_hash AS b_content_hash, b.received_at AS b_received_at,
-  a.data AS a_data`;
+  a.data AS a_data, a.source AS a_source, a.fetched_at AS a_fetched_at`;
 
-const JOINS = `
+const JOINS = (accountId: string) => `
   LEFT JOIN credentials c ON c.id = i.credential_id
-  LEFT JOIN m3ter_objects a ON a.kind = 'Account' AND a.id = b.account_id AND a.deleted_at IS NULL`;
+  LEFT JOIN m3ter_objects a ON a.kind = 'Account' AND a.id = ${accountId} AND a.deleted_at IS NULL`;
+
+const CustomerMappingsSchema = z.array(
+  z.object({
+    externalId: z.string(),
+    externalSystem: DestinationSchema,
+    integrationConfigId: z.string().nullable(),
+  }),
+);
 
 const ContextRowSchema = z.object({
   i_id: z.string().nullable(),
@@ -54,6 +77,8 @@ const ContextRowSchema = z.object({
   b_content_hash: z.string().nullable(),
   b_received_at: z.date().nullable(),
   a_data: z.unknown(),
+  a_source: z.enum(['api', 'webhook', 'm3ter']).nullable(),
+  a_fetched_at: z.date().nullable(),
 });
 
 function toBillContext(raw: unknown): BillContextRow {
@@ -89,6 +114,10 @@ function toBillContext(raw: unknown): BillContextRow {
     realmId: integration ? row.c_realm_id : null,
     bill,
     account: account?.success ? account.data : null,
+    accountState:
+      account?.success && row.a_source
+        ? { source: row.a_source, fetchedAt: row.a_fetched_at?.toISOString() ?? null }
+        : null,
   };
 }
 
@@ -98,9 +127,18 @@ export async function loadRunContext(db: Queryable, runId: string): Promise<RunC
     `SELECT ${RUN_COLUMNS.split(',')
       .map((c) => `r.${c.trim()}`)
       .join(', ')}, r.payload, ${SELECT}
+       , to_jsonb(d) AS d_link,
+       (SELECT coalesce(json_agg(json_build_object('externalId', m.external_id, 'externalSystem', m.external_system,
+                'integrationConfigId', m.integration_config_id) ORDER BY m.created_at, m.id), '[]'::json)
+        FROM external_mappings m
+        WHERE m.m3ter_entity = 'Account' AND m.m3ter_id = COALESCE(b.account_id, r.account_id)
+          AND m.external_system = i.destination
+          AND (m.integration_config_id IS NULL OR m.integration_config_id = i.id)) AS customer_mappings
      FROM integration_runs r
      LEFT JOIN integrations i ON i.id = r.integration_id
-     LEFT JOIN bills b ON b.id = r.bill_id ${JOINS}
+     LEFT JOIN bills b ON b.id = r.bill_id
+     LEFT JOIN bill_documents d ON d.integration_id = r.integration_id AND d.bill_id = r.bill_id
+     ${JOINS('COALESCE(b.account_id, r.account_id)')}
      WHERE r.id = $1`,
     [runId],
   );
@@ -110,6 +148,8 @@ export async function loadRunContext(db: Queryable, runId: string): Promise<RunC
     ...toBillContext(row),
     run: toRun(row),
     document: documentOfRow({ document_type: row.document_type, payload: row.payload }),
+    link: row.d_link ? toBillDocument(row.d_link) : null,
+    customerMappings: CustomerMappingsSchema.parse(row.customer_mappings),
   };
 }
 
@@ -123,7 +163,7 @@ export async function loadBillContext(
     `SELECT ${SELECT}
      FROM (SELECT 1) one
      LEFT JOIN integrations i ON i.id = $1::uuid
-     LEFT JOIN bills b ON b.id = $2 ${JOINS}`,
+     LEFT JOIN bills b ON b.id = $2 ${JOINS('b.account_id')}`,
     [integrationId, billId],
   );
   return toBillContext(rows[0]);

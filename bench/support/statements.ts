@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import type { Db } from '../../src/db/pool';
+
+/**
+ * PostgreSQL statements the service's processes send, counted by the server (pg_stat_statements) under a
+ * role of their own, so the bench's own queries (it watches the runs) are not counted. Available when the
+ * server loads the extension (`shared_preload_libraries=pg_stat_statements`; the bench's embedded server
+ * does, and a DATABASE_URL server may).
+ */
+export interface StatementCounter {
+  /** The service's connection string (its own role). */
+  serviceUrl: string;
+  /** Statements the service has sent so far, or undefined when the server cannot count them. */
+  count(): Promise<number | undefined>;
+}
+
+export async function statementCounter(db: Db, databaseUrl: string): Promise<StatementCounter> {
+  const role = `qbo_service_${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(12).toString('hex');
+  await db.query(`CREATE ROLE ${role} LOGIN SUPERUSER PASSWORD '${password}'`);
+  const url = new URL(databaseUrl);
+  url.username = role;
+  url.password = password;
+  const available = await db
+    .query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements')
+    .then(() => db.query('SELECT 1 FROM pg_stat_statements LIMIT 1'))
+    .then(
+      () => true,
+      () => false,
+    );
+  return {
+    serviceUrl: url.toString(),
+    async count() {
+      if (!available) return undefined;
+      const { rows } = await db.query<{ calls: string | null }>(
+        `SELECT sum(calls)::text AS calls FROM pg_stat_statements
+         WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+           AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+        [role],
+      );
+      return Number(rows[0]?.calls ?? 0);
+    },
+  };
+}
