@@ -131,6 +131,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       API_HOST: '127.0.0.1',
       API_PORT: String(apiPort),
       WORKFLOW_BUNDLE_PATH: bundlePath,
+      // The bench sends thousands of webhooks from one address.
+      WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000',
     };
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const api = new ServiceProcess(

@@ -24,6 +24,13 @@ export interface StartedSync {
   workflowId: string;
 }
 
+/** How a bill's workflow ended (its current run): the status of its last pass. */
+export interface FinishedSync {
+  status: string;
+}
+
 export interface SyncRequester {
   requestBillSync(request: BillSyncRequest): Promise<StartedSync>;
+  /** Waits for the bill's workflow (its current run) to close; null when there is none. */
+  waitForSync(integrationId: string, billId: string): Promise<FinishedSync | null>;
 }

@@ -193,6 +193,8 @@ async function startApiRole(w: Wiring): Promise<void> {
       secret: secrets.webhookSecret,
       apiKey: secrets.webhookApiKey,
       toleranceSeconds: env.WEBHOOK_TOLERANCE_SECONDS,
+      verify: env.M3TER_WEBHOOK_VERIFY,
+      rateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     },
     codec: { codec: new EncryptionCodec(secrets.encryptionKey), allowedOrigins: codecOrigins },
     healthChecks,

@@ -59,7 +59,7 @@ export const envSchema = z.object({
    */
   M3TER_WEBHOOK_VERIFY: z.enum(['enforce', 'log-only', 'off']).default('enforce'),
   /** Webhook requests accepted per minute from one source address. */
-  WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(1200),
+  WEBHOOK_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(6000),
 
   QBO_CLIENT_ID: z.string().min(1).optional(),
   QBO_CLIENT_SECRET: z.string().min(1).optional(),

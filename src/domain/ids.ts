@@ -11,6 +11,16 @@ export function billSyncWorkflowId(integrationId: string, billId: string): strin
   return `bill-sync/${integrationId}/${billId}`;
 }
 
+/** Temporal workflow id of one backfill. */
+export function backfillWorkflowId(backfillId: string): string {
+  return `backfill/${backfillId}`;
+}
+
+/** Temporal schedule id of an integration's sweep for missed webhooks (its workflows are named after it). */
+export function sweepScheduleId(integrationId: string): string {
+  return `sweep/${integrationId}`;
+}
+
 /**
  * QuickBooks `requestid` for one logical write. QBO replays the first response for a repeated id
  * (per realm), so retries of the same create never create a second document. Max 50 chars.

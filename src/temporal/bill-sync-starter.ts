@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { BillSyncRequest, StartedSync, SyncRequester } from '../bill-sync/sync-requester';
 import { billSyncWorkflowId } from '../domain/ids';
 import { billChangedSignal, billSync } from '../workflows/bill-sync.workflow';
@@ -28,6 +28,18 @@ export function temporalSyncRequester(client: Client, taskQueue: string): SyncRe
         ],
       });
       return { workflowId };
+    },
+
+    async waitForSync(integrationId, billId) {
+      const handle = client.workflow.getHandle<typeof billSync>(billSyncWorkflowId(integrationId, billId));
+      try {
+        return { status: (await handle.result()).status };
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return null;
+        // The workflow failed, was terminated or timed out: not a sync that ended well.
+        if (err instanceof WorkflowFailedError) return { status: 'ERROR' };
+        throw err;
+      }
     },
   };
 }

@@ -1,0 +1,21 @@
+import type { BackfillInput } from '../bill-sync/backfill';
+import type { BillListPage, ListedBill } from '../bill-sync/bill-discovery';
+import type { BackfillProgress } from '../db/repositories/backfills.repository';
+
+/** The activities of the backfill and sweep workflows. */
+export interface BackfillActivities {
+  listBackfillPage(
+    input: Pick<BackfillInput, 'from' | 'to' | 'accountIds' | 'cursor'>,
+  ): Promise<BillListPage & { cursor?: BackfillInput['cursor'] }>;
+  requestBackfillSyncs(input: { integrationId: string; bills: ListedBill[] }): Promise<number>;
+  awaitBackfillSyncs(input: {
+    integrationId: string;
+    bills: ListedBill[];
+  }): Promise<Pick<BackfillProgress, 'complete' | 'skipped' | 'failed'>>;
+  recordBackfillProgress(input: {
+    backfillId: string;
+    progress: BackfillProgress;
+    status?: 'COMPLETE' | 'FAILED';
+  }): Promise<void>;
+  sweepForMissedBills(input: { integrationId: string }): Promise<{ listed: number; requested: number }>;
+}
