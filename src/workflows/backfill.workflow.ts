@@ -4,7 +4,6 @@ import {
   proxyActivities,
   proxyLocalActivities,
   setHandler,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { BackfillActivities } from '../activities/backfill.contract';
 import type { BackfillInput } from '../bill-sync/backfill';
