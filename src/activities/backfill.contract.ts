@@ -1,4 +1,4 @@
-import type { BackfillInput } from '../bill-sync/backfill';
+import type { BackfillCursor, BackfillInput } from '../bill-sync/backfill';
 import type { BillListPage, ListedBill } from '../bill-sync/bill-discovery';
 import type { BackfillProgress } from '../db/repositories/backfills.repository';
 
@@ -6,8 +6,12 @@ import type { BackfillProgress } from '../db/repositories/backfills.repository';
 export interface BackfillActivities {
   listBackfillPage(
     input: Pick<BackfillInput, 'from' | 'to' | 'accountIds' | 'cursor'>,
-  ): Promise<BillListPage & { cursor?: BackfillInput['cursor'] }>;
-  requestBackfillSyncs(input: { integrationId: string; bills: ListedBill[] }): Promise<number>;
+  ): Promise<BillListPage & { cursor?: BackfillCursor }>;
+  /** Signal-with-start of each in-scope bill's sync; the bills asked for and how many were out of scope. */
+  requestBackfillSyncs(input: {
+    integrationId: string;
+    bills: ListedBill[];
+  }): Promise<{ requested: ListedBill[]; outOfScope: number }>;
   awaitBackfillSyncs(input: {
     integrationId: string;
     bills: ListedBill[];
@@ -16,6 +20,7 @@ export interface BackfillActivities {
     backfillId: string;
     progress: BackfillProgress;
     status?: 'COMPLETE' | 'FAILED';
+    error?: string;
   }): Promise<void>;
   sweepForMissedBills(input: { integrationId: string }): Promise<{ listed: number; requested: number }>;
 }

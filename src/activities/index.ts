@@ -1,14 +1,17 @@
+import { createBackfillActivities, type BackfillDeps } from './backfill.activities';
+import type { BackfillActivities } from './backfill.contract';
 import { createBillSyncActivities, type BillSyncDeps } from './bill-sync.activities';
 import type { BillSyncActivities } from './bill-sync.contract';
 
+export type { BackfillActivities } from './backfill.contract';
 export type { BillSyncActivities } from './bill-sync.contract';
 
 /** Every activity the worker registers. */
-export type Activities = BillSyncActivities;
+export type Activities = BillSyncActivities & BackfillActivities;
 
-export type ActivityDeps = BillSyncDeps;
+export type ActivityDeps = BillSyncDeps & BackfillDeps;
 
 /** Built from their dependencies, so tests inject real or emulated ones. */
 export function createActivities(deps: ActivityDeps): Activities {
-  return createBillSyncActivities(deps);
+  return { ...createBillSyncActivities(deps), ...createBackfillActivities(deps) };
 }

@@ -1,6 +1,8 @@
 import type { PayloadCodec } from '@temporalio/common';
 import type { Express } from 'express';
+import type { BackfillStarter } from '../bill-sync/backfill';
 import type { RunLinks } from '../bill-sync/runs-and-events';
+import { sweepSchedulesFollow, type SweepScheduler } from '../bill-sync/sweep';
 import type { SyncRequester } from '../bill-sync/sync-requester';
 import type { Db } from '../db/pool';
 import type { M3terClient } from '../m3ter/client';
@@ -10,6 +12,7 @@ import type { QuickBooksConnector } from '../quickbooks/connector';
 import type { QuickBooksEndpoints } from '../quickbooks/endpoints';
 import type { ReferenceCache } from '../settings/reference-cache';
 import { createApp, type HealthCheck } from './app';
+import { backfillRoutes } from './routes/backfill.routes';
 import { billSyncRoutes } from './routes/bill-sync.routes';
 import { codecRoutes } from './routes/codec.routes';
 import { quickBooksCallbackRoutes, quickBooksConnectRoutes } from './routes/oauth.routes';
@@ -24,6 +27,9 @@ export interface ServiceApiDeps {
   /** m3ter's API; absent when the deployment runs from webhook bodies. */
   m3ter?: M3terClient;
   reference: ReferenceCache;
+  backfills: BackfillStarter;
+  /** The missed-webhook sweeps' schedules (absent without m3ter's API). */
+  sweeps?: SweepScheduler;
   /** For previews (reads only). */
   connector: QuickBooksConnector;
   endpoints: QuickBooksEndpoints;
@@ -60,7 +66,13 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
       }),
     ],
     adminRouters: [
-      ...settingsRouters({ db, secretBox, logger }),
+      ...settingsRouters({
+        db,
+        secretBox,
+        logger,
+        reference: deps.reference,
+        integrationListener: deps.sweeps && sweepSchedulesFollow(deps.sweeps, logger),
+      }),
       quickBooksConnectRoutes(connectFlow),
       billSyncRoutes({
         db,
@@ -70,6 +82,7 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
         reference: deps.reference,
         links: deps.links,
       }),
+      backfillRoutes({ db, m3ter: deps.m3ter, backfills: deps.backfills, sweeps: deps.sweeps }),
     ],
   });
 }

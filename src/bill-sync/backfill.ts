@@ -13,13 +13,14 @@ import { findIntegration } from '../db/repositories/integrations';
 import { DomainError, ERROR_CODES, NotFoundError, ValidationError } from '../domain/errors';
 import { backfillWorkflowId } from '../domain/ids';
 import type { M3terClient } from '../m3ter/client';
-import { listBillPage, type BillListPage, type ListedBill } from './bill-discovery';
-import type { SyncRequester } from './sync-requester';
+import type { ReferenceCache } from '../settings/reference-cache';
+import { listBillPage, splitByScope, type BillListPage, type ListedBill } from './bill-discovery';
+import type { SyncRequester, SyncTrigger } from './sync-requester';
 
 /**
- * Backfill (issue "m3ter as the source of truth" §6): every bill m3ter has dated in a range, optionally of
- * some accounts, synced under its usual business key (so a second backfill creates nothing twice: unchanged
- * bills are SKIPPED), a window at a time, by a durable workflow (src/workflows/backfill.workflow.ts).
+ * Backfill: every bill m3ter has dated in a range (optionally of some accounts) that the integration runs
+ * for, synced under its usual business key — so a second backfill creates nothing twice (unchanged bills end
+ * SKIPPED) — a window at a time, by a durable workflow (src/workflows/backfill.workflow.ts).
  */
 
 export interface BackfillRequest {
@@ -28,6 +29,8 @@ export interface BackfillRequest {
   /** Last bill date (YYYY-MM-DD), exclusive. */
   to: string;
   accountIds?: string[];
+  /** Bills in flight at once (default 50). */
+  concurrency?: number;
 }
 
 /** The workflow's input: which backfill, and where its listing stands (for continue-as-new). */
@@ -36,11 +39,17 @@ export interface BackfillInput {
   integrationId: string;
   from: string;
   to: string;
+  /** Listed one after the other; empty: every account's bills at once. */
   accountIds: string[];
   /** Bills synced at once. */
   window: number;
-  cursor?: { accountIndex: number; nextToken?: string };
+  cursor?: BackfillCursor;
   progress?: BackfillProgress;
+}
+
+export interface BackfillCursor {
+  accountIndex: number;
+  nextToken?: string;
 }
 
 /** Starts backfill workflows (implemented on Temporal). */
@@ -48,10 +57,10 @@ export interface BackfillStarter {
   startBackfill(input: BackfillInput): Promise<void>;
 }
 
-export const DEFAULT_BACKFILL_WINDOW = 20;
+export const DEFAULT_BACKFILL_CONCURRENCY = 50;
 
 export async function requestBackfill(
-  deps: { db: Db; backfills: BackfillStarter; m3ter?: M3terClient; window?: number },
+  deps: { db: Db; backfills: BackfillStarter; m3ter?: M3terClient },
   integrationId: string,
   request: BackfillRequest,
 ): Promise<Backfill> {
@@ -64,15 +73,15 @@ export async function requestBackfill(
     );
   if (request.from >= request.to) throw ValidationError.field('to', `must be after from (${request.from})`);
   const id = randomUUID();
-  const workflowId = backfillWorkflowId(id);
-  const accountIds = [...new Set(request.accountIds ?? [])];
+  // An integration that runs for some accounts only lists theirs (fewer m3ter calls).
+  const accountIds = [...new Set(request.accountIds?.length ? request.accountIds : integration.accountIds)];
   const backfill = await insertBackfill(deps.db, {
     id,
     integrationId,
     from: request.from,
     to: request.to,
     accountIds,
-    workflowId,
+    workflowId: backfillWorkflowId(id),
   });
   await deps.backfills.startBackfill({
     backfillId: id,
@@ -80,7 +89,7 @@ export async function requestBackfill(
     from: request.from,
     to: request.to,
     accountIds,
-    window: deps.window ?? DEFAULT_BACKFILL_WINDOW,
+    window: request.concurrency ?? DEFAULT_BACKFILL_CONCURRENCY,
   });
   return backfill;
 }
@@ -101,49 +110,50 @@ export async function backfillsOf(db: Db, integrationId: string): Promise<Backfi
 export async function backfillPage(
   m3ter: M3terClient,
   input: Pick<BackfillInput, 'from' | 'to' | 'accountIds' | 'cursor'>,
-): Promise<BillListPage & { cursor?: BackfillInput['cursor'] }> {
+): Promise<BillListPage & { cursor?: BackfillCursor }> {
   const accountIndex = input.cursor?.accountIndex ?? 0;
-  const accountId = input.accountIds.length ? input.accountIds[accountIndex] : undefined;
   const page = await listBillPage(m3ter, {
     from: input.from,
     to: input.to,
-    accountId,
+    accountId: input.accountIds[accountIndex],
     nextToken: input.cursor?.nextToken,
   });
-  if (page.nextToken) return { ...page, cursor: { accountIndex, nextToken: page.nextToken } };
+  if (page.nextToken) return { bills: page.bills, cursor: { accountIndex, nextToken: page.nextToken } };
   const nextAccount = accountIndex + 1;
-  return input.accountIds.length > nextAccount ? { ...page, cursor: { accountIndex: nextAccount } } : page;
+  return nextAccount < input.accountIds.length
+    ? { bills: page.bills, cursor: { accountIndex: nextAccount } }
+    : { bills: page.bills };
 }
 
-/** Asks for each bill's sync (signal-with-start of its usual workflow). */
-export async function requestSyncs(
-  syncs: SyncRequester,
+/**
+ * Asks for the sync of each listed bill the integration runs for (signal-with-start of its usual workflow);
+ * returns those asked for and how many were out of scope.
+ */
+export async function requestSyncsInScope(
+  deps: { db: Db; reference: ReferenceCache; syncs: SyncRequester },
   integrationId: string,
   bills: readonly ListedBill[],
-): Promise<number> {
-  for (const bill of bills)
-    await syncs.requestBillSync({
-      integrationId,
-      billId: bill.id,
-      accountId: bill.accountId,
-      trigger: 'manual',
-    });
-  return bills.length;
+  trigger: SyncTrigger,
+): Promise<{ requested: ListedBill[]; outOfScope: number }> {
+  const integration = await findIntegration(deps.db, integrationId);
+  if (!integration) throw new NotFoundError('Integration', integrationId);
+  const { inScope, outOfScope } = await splitByScope(deps.reference, integration, bills);
+  for (const bill of inScope)
+    await deps.syncs.requestBillSync({ integrationId, billId: bill.id, accountId: bill.accountId, trigger });
+  return { requested: inScope, outOfScope: outOfScope.length };
 }
 
-/** Waits until each bill's workflow closed; counts them as complete, skipped (unchanged, out of scope) or failed. */
+/** Waits until each bill's workflow closed; counts them as complete, skipped (unchanged, not approved…) or failed. */
 export async function awaitSyncs(
   syncs: SyncRequester,
   integrationId: string,
   bills: readonly ListedBill[],
-  heartbeat: () => void,
 ): Promise<Pick<BackfillProgress, 'complete' | 'skipped' | 'failed'>> {
+  const finished = await Promise.all(bills.map((bill) => syncs.waitForSync(integrationId, bill.id)));
   const counts = { complete: 0, skipped: 0, failed: 0 };
-  for (const bill of bills) {
-    const finished = await syncs.waitForSync(integrationId, bill.id);
-    heartbeat();
-    if (finished?.status === 'COMPLETE') counts.complete += 1;
-    else if (finished?.status === 'SKIPPED') counts.skipped += 1;
+  for (const sync of finished) {
+    if (sync?.status === 'COMPLETE') counts.complete += 1;
+    else if (sync?.status === 'SKIPPED') counts.skipped += 1;
     else counts.failed += 1;
   }
   return counts;

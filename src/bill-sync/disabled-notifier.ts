@@ -8,6 +8,7 @@ import {
 import { FAILURE_RUN_STATUSES } from '../domain/run-status';
 import type { Logger } from '../platform/logger';
 import type { Mailer } from '../platform/mailer';
+import type { ReferenceCache } from '../settings/reference-cache';
 import { getReferenceObject, ORG_USERS } from '../settings/reference-data';
 
 export interface DisabledNotifier {
@@ -20,6 +21,8 @@ export function createDisabledNotifier(deps: {
   mailer: Mailer | undefined;
   logger: Logger;
   publicBaseUrl: string;
+  /** Users are read from m3ter when not stored (or stale). */
+  reference?: ReferenceCache;
 }): DisabledNotifier {
   return {
     async notify(integrationId, disablementId) {
@@ -28,7 +31,13 @@ export function createDisabledNotifier(deps: {
       const disablement = await getDisablement(db, disablementId);
       if (!integration || !disablement) return;
       const failures: string[] = [];
-      for (const userId of integration.integrationDisabledNotificationUserIds) {
+      const userIds = integration.integrationDisabledNotificationUserIds;
+      await deps.reference
+        ?.ensure(userIds.map((id) => ({ kind: 'OrgUser' as const, id })))
+        .catch((err: unknown) =>
+          logger.warn({ err, integrationId }, 'm3ter users could not be read; e-mailing the users stored'),
+        );
+      for (const userId of userIds) {
         const user = await getReferenceObject(db, ORG_USERS, userId);
         if (!user) {
           logger.warn({ integrationId, userId }, 'notification user unknown; no e-mail sent');

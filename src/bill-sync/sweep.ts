@@ -6,18 +6,21 @@ import {
   type SweepRun,
 } from '../db/repositories/backfills.repository';
 import { isUuid } from '../db/repositories/common';
-import { findIntegration } from '../db/repositories/integrations';
+import { findIntegration, listIntegrations } from '../db/repositories/integrations';
 import { DomainError, ERROR_CODES, NotFoundError } from '../domain/errors';
 import type { M3terClient } from '../m3ter/client';
+import type { Logger } from '../platform/logger';
+import type { IntegrationListener } from '../settings/integrations';
+import type { ReferenceCache } from '../settings/reference-cache';
 import { listBillPage, type ListedBill } from './bill-discovery';
-import { requestSyncs } from './backfill';
+import { requestSyncsInScope } from './backfill';
 import type { SyncRequester } from './sync-requester';
 
 /**
- * The sweep for missed webhooks (issue "m3ter as the source of truth" §7): m3ter is listed for the bills dated
- * in the last `lookbackDays`, and every bill whose newest version no run of the integration has seen is
- * synced — so a webhook lost for any reason is caught within one interval. Runs from a Temporal Schedule per
- * integration (SweepScheduler).
+ * The sweep for missed webhooks: m3ter is listed for the bills dated in the last `lookbackDays` (headers only,
+ * 100 a call), and every bill the integration runs for whose newest version no run of it has seen is synced —
+ * so a webhook lost for any reason is caught within one interval. A version that was seen and failed is not
+ * retried here (its run says why; replay it). Runs from a Temporal Schedule per integration (SweepScheduler).
  */
 
 export interface SweepSettings {
@@ -46,17 +49,27 @@ export const DEFAULT_SWEEP: SweepSettings = { intervalMinutes: 15, paused: false
 export const SWEEP_LOOKBACK_DAYS = 35;
 
 export async function sweepIntegration(
-  deps: { db: Db; m3ter: M3terClient; syncs: SyncRequester; now?: () => Date },
+  deps: {
+    db: Db;
+    m3ter: M3terClient;
+    reference: ReferenceCache;
+    syncs: SyncRequester;
+    sweeps?: SweepScheduler;
+    now?: () => Date;
+  },
   integrationId: string,
   lookbackDays = SWEEP_LOOKBACK_DAYS,
 ): Promise<{ listed: number; requested: number }> {
   const now = deps.now?.() ?? new Date();
-  const integration = await findIntegration(deps.db, integrationId);
-  if (!integration) return { listed: 0, requested: 0 };
+  if (!(await findIntegration(deps.db, integrationId))) {
+    // Deleted while no API process was there to remove its schedule.
+    await deps.sweeps?.remove(integrationId);
+    return { listed: 0, requested: 0 };
+  }
   const from = new Date(now.getTime() - lookbackDays * 86_400_000).toISOString().slice(0, 10);
   const to = new Date(now.getTime() + 86_400_000).toISOString().slice(0, 10);
   let listed = 0;
-  const due: ListedBill[] = [];
+  const requested: ListedBill[] = [];
   let nextToken: string | undefined;
   do {
     const page = await listBillPage(deps.m3ter, { from, to, nextToken });
@@ -66,18 +79,19 @@ export async function sweepIntegration(
       integrationId,
       page.bills.map((b) => b.id),
     );
-    for (const bill of page.bills) if ((seen.get(bill.id) ?? 0) < bill.version) due.push(bill);
+    const unseen = page.bills.filter((bill) => (seen.get(bill.id) ?? 0) < bill.version);
+    if (unseen.length)
+      requested.push(...(await requestSyncsInScope(deps, integrationId, unseen, 'sweep')).requested);
     nextToken = page.nextToken;
   } while (nextToken);
-  await requestSyncs(deps.syncs, integrationId, due);
   await insertSweepRun(deps.db, {
     integrationId,
     listed,
-    requested: due.length,
-    requestedBillIds: due.map((b) => b.id),
+    requested: requested.length,
+    requestedBillIds: requested.map((b) => b.id),
     startedAt: now.toISOString(),
   });
-  return { listed, requested: due.length };
+  return { listed, requested: requested.length };
 }
 
 export async function sweepStateOf(
@@ -123,4 +137,28 @@ async function schedulerFor(
       'The sweep lists bills in m3ter: it needs m3ter API credentials (M3TER_BILL_SOURCE=webhook has none)',
     );
   return deps.sweeps;
+}
+
+/** Keeps one sweep schedule per integration: made when it is created, removed when it is deleted. */
+export function sweepSchedulesFollow(sweeps: SweepScheduler, logger: Logger): IntegrationListener {
+  // Best effort: the integration is saved either way; the next start-up (ensureSweepSchedules) or a GET of
+  // its sweep makes a schedule that could not be made now, and a sweep of a deleted one removes its own.
+  const quietly = async (what: string, integrationId: string, action: () => Promise<void>) => {
+    try {
+      await action();
+    } catch (err) {
+      logger.warn({ err, integrationId }, `sweep schedule could not be ${what}`);
+    }
+  };
+  return {
+    created: (id) => quietly('created', id, () => sweeps.ensure(id)),
+    deleted: (id) => quietly('removed', id, () => sweeps.remove(id)),
+  };
+}
+
+/** At start-up: every integration has its sweep schedule (an existing one is left as it is). */
+export async function ensureSweepSchedules(db: Db, sweeps: SweepScheduler): Promise<number> {
+  const { data } = await listIntegrations(db, {}, { limit: 10_000, offset: 0 });
+  for (const integration of data) await sweeps.ensure(integration.id);
+  return data.length;
 }

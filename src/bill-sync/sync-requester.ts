@@ -3,7 +3,7 @@
  * src/temporal/bill-sync-starter.ts): signal-with-start of `bill-sync/<integration>/<bill>`, so a running
  * workflow takes one more pass with the newest bill instead of a second workflow starting.
  */
-export type SyncTrigger = 'webhook' | 'manual' | 'replay';
+export type SyncTrigger = 'webhook' | 'manual' | 'replay' | 'backfill' | 'sweep';
 
 /** What a pass was asked for; passes asked for while one runs are coalesced into one more pass. */
 export interface BillChanged {

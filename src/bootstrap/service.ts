@@ -18,8 +18,11 @@ import { INTUIT, type QuickBooksEndpoints } from '../quickbooks/endpoints';
 import { startExpiryWatch } from '../quickbooks/expiry-warnings';
 import { PgRateGovernor } from '../quickbooks/rate-governor';
 import { createReferenceCache, type ReferenceCache } from '../settings/reference-cache';
+import { ensureSweepSchedules } from '../bill-sync/sweep';
+import { temporalBackfillStarter } from '../temporal/backfill-starter';
 import { temporalSyncRequester } from '../temporal/bill-sync-starter';
-import { connectTemporalClient, connectWorker } from '../temporal/connection';
+import { connectTemporalClient, connectWorker, type TemporalClientHandle } from '../temporal/connection';
+import { temporalSweepScheduler } from '../temporal/sweep-scheduler';
 import { EncryptionCodec, createDataConverter } from '../temporal/payload-codec';
 import { installTemporalRuntime } from '../temporal/runtime';
 import { createWorker } from '../temporal/worker';
@@ -90,6 +93,7 @@ interface Wiring {
   reference: ReferenceCache;
   endpoints: QuickBooksEndpoints;
   metrics: () => Promise<string>;
+  temporal?: TemporalClientHandle;
 }
 
 /** The QuickBooks connector of a process: tokens refreshed when due, every call within the realm's limits. */
@@ -112,6 +116,9 @@ async function startWorkerRole(w: Wiring): Promise<void> {
   else logger.warn('SMTP_URL is not set: disablement e-mails are logged, not sent');
   const connection = await connectWorker(w.infra.temporalAddress);
   stack.push('worker connection', () => connection.close());
+  // Backfills and sweeps ask for bill syncs, as the API does.
+  const temporal = await temporalClient(w);
+  const taskQueue = env.TEMPORAL_TASK_QUEUE;
   const worker = await createWorker({
     connection,
     namespace: env.TEMPORAL_NAMESPACE,
@@ -128,7 +135,15 @@ async function startWorkerRole(w: Wiring): Promise<void> {
       logger,
       quickBooks: quickBooksConnector(w),
       endpoints: w.endpoints,
-      notifier: createDisabledNotifier({ db, mailer, logger, publicBaseUrl: publicBaseUrl(env) }),
+      notifier: createDisabledNotifier({
+        db,
+        mailer,
+        logger,
+        publicBaseUrl: publicBaseUrl(env),
+        reference: w.reference,
+      }),
+      syncs: temporalSyncRequester(temporal.client, taskQueue),
+      sweeps: w.m3ter && temporalSweepScheduler(temporal.client, taskQueue),
     }),
   });
   const running = worker.run();
@@ -150,10 +165,16 @@ async function startWorkerRole(w: Wiring): Promise<void> {
 
 async function startApiRole(w: Wiring): Promise<void> {
   const { env, logger, stack, db, secrets, infra, endpoints } = w;
-  const temporal = await connectTemporalClient(infra.temporalAddress, env.TEMPORAL_NAMESPACE, {
-    dataConverter: createDataConverter(secrets.encryptionKey),
-  });
-  stack.push('Temporal client', () => temporal.close());
+  const temporal = await temporalClient(w);
+  const taskQueue = env.TEMPORAL_TASK_QUEUE;
+  const sweeps = w.m3ter && temporalSweepScheduler(temporal.client, taskQueue);
+  if (sweeps)
+    // Every integration has its missed-webhook sweep (made here for those created while no API ran).
+    ensureSweepSchedules(db, sweeps).then(
+      (count) => logger.info({ integrations: count }, 'sweep schedules in place'),
+      (err: unknown) =>
+        logger.warn({ err }, 'sweep schedules could not be checked; a GET of a sweep makes one'),
+    );
   const healthChecks: HealthCheck[] = [
     { name: 'database', check: async () => (await db.query('SELECT 1'), { ok: true }) },
     {
@@ -181,9 +202,11 @@ async function startApiRole(w: Wiring): Promise<void> {
     db,
     logger,
     secretBox: createSecretBox(secrets.encryptionKey),
-    syncs: temporalSyncRequester(temporal.client, env.TEMPORAL_TASK_QUEUE),
+    syncs: temporalSyncRequester(temporal.client, taskQueue),
     m3ter: w.m3ter,
     reference: w.reference,
+    backfills: temporalBackfillStarter(temporal.client, taskQueue),
+    sweeps,
     connector: quickBooksConnector(w),
     endpoints,
     links: { temporalUiUrl: infra.temporalUiUrl, namespace: env.TEMPORAL_NAMESPACE },
@@ -210,6 +233,18 @@ async function startApiRole(w: Wiring): Promise<void> {
   w.urls['Connect QuickBooks'] =
     `GET ${base}/credentials/{id}/connect (API key; callback ${endpoints.redirectUri})`;
   w.urls['Temporal codec'] = `${base}/codec (payloads are encrypted; the Web UI decodes through it)`;
+}
+
+/** The process's one Temporal client (payloads encrypted like the workers'). */
+async function temporalClient(w: Wiring): Promise<TemporalClientHandle> {
+  if (!w.temporal) {
+    const handle = await connectTemporalClient(w.infra.temporalAddress, w.env.TEMPORAL_NAMESPACE, {
+      dataConverter: createDataConverter(w.secrets.encryptionKey),
+    });
+    w.stack.push('Temporal client', () => handle.close());
+    w.temporal = handle;
+  }
+  return w.temporal;
 }
 
 /** Intuit's endpoints, each overridable (e.g. to point a worker at an emulator elsewhere). */

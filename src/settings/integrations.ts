@@ -4,6 +4,7 @@ import type { Destination, Integration, IntegrationSettings } from '../domain/in
 import { orNotFound, type Page, type PageRequest, type Queryable } from '../db/repositories/common';
 import { findCredential } from '../db/repositories/credentials';
 import * as repo from '../db/repositories/integrations';
+import type { CachedKind, ReferenceCache } from './reference-cache';
 import {
   ACCOUNTS,
   AGGREGATIONS,
@@ -31,6 +32,19 @@ export interface IntegrationWriteResult {
 
 export type IntegrationFilter = repo.IntegrationFilter;
 
+/** What follows an integration's life outside this table (the missed-webhook sweep's schedule). */
+export interface IntegrationListener {
+  created(integrationId: string): Promise<void>;
+  deleted(integrationId: string): Promise<void>;
+}
+
+export interface IntegrationWriteDeps {
+  db: Queryable;
+  /** m3ter's users, accounts, products and aggregations, read when a setting names one not stored yet. */
+  reference?: ReferenceCache;
+  listener?: IntegrationListener;
+}
+
 export async function getIntegration(q: Queryable, id: string): Promise<Integration> {
   return orNotFound('Integration', id, repo.findIntegration(q, id));
 }
@@ -44,45 +58,46 @@ export async function listIntegrations(
 }
 
 export async function createIntegration(
-  q: Queryable,
+  deps: IntegrationWriteDeps,
   input: { settings: IntegrationSettings; enabled: boolean; credentialId: string | null },
 ): Promise<IntegrationWriteResult> {
   const settings = normalize(input.settings);
-  const warnings = await validateSettings(q, settings, input.credentialId);
-  const integration = await repo.insertIntegration(q, settings, {
+  const warnings = await validateSettings(deps, settings, input.credentialId);
+  const integration = await repo.insertIntegration(deps.db, settings, {
     enabled: input.enabled,
     credentialId: input.credentialId,
   });
+  await deps.listener?.created(integration.id);
   return { integration, warnings };
 }
 
 /** Replaces every setting (PUT). Settings left out of the input take their defaults. */
 export async function replaceIntegrationSettings(
-  q: Queryable,
+  deps: IntegrationWriteDeps,
   id: string,
   expectedVersion: number,
   settings: IntegrationSettings,
 ): Promise<IntegrationWriteResult> {
-  const current = await getIntegration(q, id);
+  const current = await getIntegration(deps.db, id);
   const normalized = normalize(settings);
-  const warnings = await validateSettings(q, normalized, current.credentialId);
-  const integration = await repo.updateIntegrationSettings(q, id, expectedVersion, normalized);
+  const warnings = await validateSettings(deps, normalized, current.credentialId);
+  const integration = await repo.updateIntegrationSettings(deps.db, id, expectedVersion, normalized);
   return { integration, warnings };
 }
 
 /** Changes only the settings given (PATCH); the result is validated as a whole. */
 export async function patchIntegrationSettings(
-  q: Queryable,
+  deps: IntegrationWriteDeps,
   id: string,
   expectedVersion: number,
   patch: Partial<IntegrationSettings>,
 ): Promise<IntegrationWriteResult> {
-  const current = await getIntegration(q, id);
+  const current = await getIntegration(deps.db, id);
   const merged: IntegrationSettings = { ...settingsOf(current) };
   for (const [key, value] of Object.entries(patch) as Array<[keyof IntegrationSettings, unknown]>) {
     if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
   }
-  return replaceIntegrationSettings(q, id, expectedVersion, merged);
+  return replaceIntegrationSettings(deps, id, expectedVersion, merged);
 }
 
 export async function enableIntegration(
@@ -123,8 +138,13 @@ export async function disconnectCredential(
   return repo.setIntegrationCredential(q, id, null, expectedVersion);
 }
 
-export async function deleteIntegration(q: Queryable, id: string, expectedVersion?: number): Promise<void> {
-  await repo.deleteIntegration(q, id, expectedVersion);
+export async function deleteIntegration(
+  deps: IntegrationWriteDeps,
+  id: string,
+  expectedVersion?: number,
+): Promise<void> {
+  await repo.deleteIntegration(deps.db, id, expectedVersion);
+  await deps.listener?.deleted(id);
 }
 
 /** The settings part of an integration (without id, state and timestamps). */
@@ -152,10 +172,12 @@ function normalize(settings: IntegrationSettings): IntegrationSettings {
 
 /** Throws ValidationError naming every bad field; returns warnings for ids not (yet) known locally. */
 async function validateSettings(
-  q: Queryable,
+  deps: IntegrationWriteDeps,
   settings: IntegrationSettings,
   credentialId: string | null,
 ): Promise<SettingsWarning[]> {
+  const q = deps.db;
+  await readFromM3ter(deps.reference, settings);
   const issues: FieldIssue[] = [];
   if (settings.accountFilter !== null) {
     const parsed = parseAccountFilter(settings.accountFilter);
@@ -207,6 +229,27 @@ async function validateSettings(
       warnings.push({ field: check.field, message: `unknown ${check.label} id(s): ${unknown.join(', ')}` });
   }
   return warnings;
+}
+
+/** Ids the settings name that are not stored yet are read from m3ter first (when it cannot answer, what is stored counts). */
+async function readFromM3ter(
+  reference: ReferenceCache | undefined,
+  settings: IntegrationSettings,
+): Promise<void> {
+  if (!reference?.live) return;
+  const refs: Array<{ kind: CachedKind; id: string }> = [
+    ...settings.integrationDisabledNotificationUserIds.map((id) => ({ kind: 'OrgUser' as const, id })),
+    ...[...settings.accountIds, ...settings.restrictedAccountIds].map((id) => ({
+      kind: 'Account' as const,
+      id,
+    })),
+    ...settings.excludedProductIds.map((id) => ({ kind: 'Product' as const, id })),
+    ...settings.excludedAggregationIds.flatMap((id) => [
+      { kind: 'Aggregation' as const, id },
+      { kind: 'CompoundAggregation' as const, id },
+    ]),
+  ];
+  await reference.ensure(refs).catch(() => undefined);
 }
 
 async function credentialIssue(

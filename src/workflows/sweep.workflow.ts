@@ -12,7 +12,7 @@ const m3ter = proxyActivities<BackfillActivities>({
 });
 
 /**
- * One sweep for missed webhooks, started by the integration's Temporal Schedule: the bills m3ter changed
+ * One sweep for missed webhooks, started by the integration's Temporal Schedule: the bills m3ter has dated
  * recently whose newest version no run has seen are synced (src/bill-sync/sweep.ts).
  */
 export async function billSweep(input: {

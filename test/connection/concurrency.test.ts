@@ -1,92 +1,17 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { findCredential } from '../../src/db/repositories/credentials';
 import { ACME_ACCOUNT, sampleBill } from '../support/bills';
-import { temporalAddress, temporalNamespace } from '../support/environment';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
 import { workflowBundle } from '../support/workflow-bundle';
 import { captureLogs } from './helpers';
-import type { WorkerProcessEnv } from './worker-process';
+import { spawnWorker, type SpawnedWorker } from '../support/spawned-worker';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const BILLS = 50;
 const ACCESS_TOKEN_TTL_SECONDS = 3;
 const REFRESH_SKEW_MS = 500;
-
-interface SpawnedWorker {
-  child: ChildProcess;
-  pid: number;
-  logs: string[];
-  stop(): Promise<void>;
-}
-
-/** Starts test/connection/worker-process.ts as a separate OS process and waits until it polls. */
-async function spawnWorker(h: SyncHarness, bundlePath: string): Promise<SpawnedWorker> {
-  const env: WorkerProcessEnv = {
-    DATABASE_URL: h.database.url,
-    TEMPORAL_ADDRESS: temporalAddress(),
-    TEMPORAL_NAMESPACE: temporalNamespace(),
-    TASK_QUEUE: h.taskQueue,
-    ENCRYPTION_KEY: h.encryptionKey.toString('base64'),
-    ENCRYPT_PAYLOADS: h.dataConverter ? 'true' : 'false',
-    QBO_ENDPOINTS_JSON: JSON.stringify(h.endpoints),
-    M3TER_CONFIG_JSON: JSON.stringify({
-      baseUrl: h.m3ter.url,
-      orgId: h.m3ter.defaultOrgId,
-      ...h.m3ter.credentials,
-    }),
-    WORKFLOW_BUNDLE_PATH: bundlePath,
-    REFRESH_SKEW_MS: String(REFRESH_SKEW_MS),
-  };
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join('test', 'connection', 'worker-process.ts')],
-    {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const logs: string[] = [];
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the worker process did not start: ${stderr}`)), 90_000);
-    let buffer = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line === 'WORKER_READY') {
-          clearTimeout(timer);
-          resolve();
-        } else logs.push(line);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`the worker process exited (${code}): ${stderr}`));
-    });
-  });
-  assert.ok(child.pid);
-  return {
-    child,
-    pid: child.pid,
-    logs,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.exitCode === null && child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 /**
  * Two worker processes (this one and a spawned one), 50 bills at once, access tokens living 3 seconds on the
@@ -113,7 +38,7 @@ describe('token refresh under concurrency: two worker processes, 50 bills, 3-sec
     tmp = mkdtempSync(path.join(tmpdir(), 'qbo-worker-'));
     const bundlePath = path.join(tmp, 'workflow-bundle.js');
     writeFileSync(bundlePath, (await workflowBundle()).code);
-    other = await spawnWorker(h, bundlePath);
+    other = await spawnWorker(h, bundlePath, { refreshSkewMs: REFRESH_SKEW_MS });
   });
   after(async () => {
     await other?.stop();

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Router } from 'express';
 import { createApp, type HealthCheck } from '../../src/api/app';
-import { settingsRouters } from '../../src/api/routes/settings-routers';
+import { settingsRouters, type SettingsDeps } from '../../src/api/routes/settings-routers';
 import type { Db } from '../../src/db/pool';
 import { createLogger, type Logger } from '../../src/platform/logger';
 import { createSecretBox, type SecretBox } from '../../src/platform/secret-box';
@@ -30,6 +30,8 @@ export interface StartApiOptions {
   publicRouters?: Array<(registry: OpenAPIRegistry) => Router>;
   /** false: leave the settings routers out. */
   includeSettingsRouters?: boolean;
+  /** More dependencies of the settings routers (m3ter reference data, the integration listener). */
+  settings?: Pick<SettingsDeps, 'reference' | 'integrationListener'>;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -91,7 +93,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHarness> {
     adminRouters: [
       ...(options.includeSettingsRouters === false
         ? []
-        : settingsRouters({ db: options.db, secretBox, logger })),
+        : settingsRouters({ db: options.db, secretBox, logger, ...options.settings })),
       ...(options.adminRouters ?? []),
     ],
   });

@@ -10,7 +10,12 @@ import { createReferenceCache, type ReferenceCache } from '../../src/settings/re
 import { createActivities } from '../../src/activities';
 import { emulatorEndpoints } from '../../src/bootstrap/emulator-endpoints';
 import { createDisabledNotifier } from '../../src/bill-sync/disabled-notifier';
+import { temporalBackfillStarter } from '../../src/temporal/backfill-starter';
 import { temporalSyncRequester } from '../../src/temporal/bill-sync-starter';
+import { temporalSweepScheduler } from '../../src/temporal/sweep-scheduler';
+import type { SweepScheduler } from '../../src/bill-sync/sweep';
+import { sweepSchedulesFollow } from '../../src/bill-sync/sweep';
+import { backfillRoutes } from '../../src/api/routes/backfill.routes';
 import type { SyncRequester } from '../../src/bill-sync/sync-requester';
 import { billSyncRoutes } from '../../src/api/routes/bill-sync.routes';
 import {
@@ -67,6 +72,8 @@ export interface SyncHarness {
   taskQueue: string;
   /** The product's way of asking for a bill's sync (signal-with-start on the harness's task queue). */
   syncs: SyncRequester;
+  /** The sweeps' Temporal Schedules (undefined with billSource 'webhook'). */
+  sweeps: SweepScheduler | undefined;
   secretBox: SecretBox;
   /** The key of `secretBox` (and of the payload codec when `encryptPayloads`). */
   encryptionKey: Buffer;
@@ -161,11 +168,13 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   const connectFlow = { db, secretBox, endpoints, logger };
   const mailer = createSmtpMailer(smtp.url, 'QuickBooks sync <sync@example.test>');
   const syncs = temporalSyncRequester(temporal.client, taskQueue);
+  const sweeps = m3terClient && temporalSweepScheduler(temporal.client, taskQueue);
   const reference = createReferenceCache({ db, m3ter: m3terClient, ttlMs: 60 * 60_000, logger });
   const api = await startApi({
     db,
     secretBox,
     logger,
+    settings: { reference, integrationListener: sweeps && sweepSchedulesFollow(sweeps, logger) },
     publicRouters: [
       webhookRoutes(
         { db, syncs, logger, m3ter: m3terClient, reference },
@@ -193,6 +202,12 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
           ...connectorOptions,
         }),
         links: { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' },
+      }),
+      backfillRoutes({
+        db,
+        m3ter: m3terClient,
+        backfills: temporalBackfillStarter(temporal.client, taskQueue),
+        sweeps,
       }),
     ],
   });
@@ -222,7 +237,9 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
           ...connectorOptions,
         }),
         endpoints,
-        notifier: createDisabledNotifier({ db, mailer, logger, publicBaseUrl: api.baseUrl }),
+        notifier: createDisabledNotifier({ db, mailer, logger, publicBaseUrl: api.baseUrl, reference }),
+        syncs,
+        sweeps,
       }),
     });
     const running = worker.run();
@@ -248,6 +265,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     temporal: temporal.client,
     taskQueue,
     syncs,
+    sweeps,
     secretBox,
     encryptionKey,
     dataConverter,

@@ -79,6 +79,7 @@ const ConnectCredentialBody = z.strictObject({ credentialId: z.string().min(1), 
 
 export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegistry) => Router {
   const { db, logger } = deps;
+  const writes = { db, reference: deps.reference, listener: deps.integrationListener };
   return (registry) => {
     const r = routes(registry, 'Integrations', logger);
     const withWarnings = ({ integration, warnings }: integrations.IntegrationWriteResult) => ({
@@ -98,7 +99,9 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
       },
       async ({ body }) => {
         const { enabled, credentialId, ...settings } = body;
-        return withWarnings(await integrations.createIntegration(db, { settings, enabled, credentialId }));
+        return withWarnings(
+          await integrations.createIntegration(writes, { settings, enabled, credentialId }),
+        );
       },
     );
     r.route(
@@ -133,7 +136,9 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
       },
       async ({ params, body }) => {
         const { version, ...settings } = body;
-        return withWarnings(await integrations.replaceIntegrationSettings(db, params.id, version, settings));
+        return withWarnings(
+          await integrations.replaceIntegrationSettings(writes, params.id, version, settings),
+        );
       },
     );
     r.route(
@@ -148,7 +153,7 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
       },
       async ({ params, body }) => {
         const { version, ...patch } = body;
-        return withWarnings(await integrations.patchIntegrationSettings(db, params.id, version, patch));
+        return withWarnings(await integrations.patchIntegrationSettings(writes, params.id, version, patch));
       },
     );
     r.route(
@@ -161,7 +166,7 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
         status: 204,
         audit: 'integration deleted',
       },
-      ({ params, query }) => integrations.deleteIntegration(db, params.id, query.version),
+      ({ params, query }) => integrations.deleteIntegration(writes, params.id, query.version),
     );
     r.route(
       {

@@ -1,8 +1,8 @@
 /**
- * A bill-sync worker in a process of its own, for the concurrency test: the product's worker, activities and
+ * A bill-sync worker in a process of its own (concurrency and crash tests): the product's worker, activities and
  * QuickBooks connector on their own Temporal connection and database pool. Started as
  *
- *   node --import tsx test/connection/worker-process.ts
+ *   node --import tsx test/support/worker-process.ts
  *
  * with its configuration in the environment (below). Logs JSON lines (pino) to stdout; prints WORKER_READY
  * once polling; stops cleanly on SIGTERM.
@@ -18,7 +18,9 @@ import { createSecretBox } from '../../src/platform/secret-box';
 import { QuickBooksConnector } from '../../src/quickbooks/connector';
 import type { QuickBooksEndpoints } from '../../src/quickbooks/endpoints';
 import { PgRateGovernor } from '../../src/quickbooks/rate-governor';
-import { connectWorker } from '../../src/temporal/connection';
+import { temporalSyncRequester } from '../../src/temporal/bill-sync-starter';
+import { connectTemporalClient, connectWorker } from '../../src/temporal/connection';
+import { temporalSweepScheduler } from '../../src/temporal/sweep-scheduler';
 import { createDataConverter } from '../../src/temporal/payload-codec';
 import { createWorker } from '../../src/temporal/worker';
 
@@ -53,12 +55,18 @@ async function main(): Promise<void> {
     ? new M3terClient(JSON.parse(process.env.M3TER_CONFIG_JSON) as M3terClientConfig)
     : undefined;
   const connection = await connectWorker(required('TEMPORAL_ADDRESS'));
+  const dataConverter = process.env.ENCRYPT_PAYLOADS === 'true' ? createDataConverter(key) : undefined;
+  const taskQueue = required('TASK_QUEUE');
+  // Backfills and sweeps ask for bill syncs through a client, as in the service's worker.
+  const temporal = await connectTemporalClient(required('TEMPORAL_ADDRESS'), required('TEMPORAL_NAMESPACE'), {
+    dataConverter,
+  });
   const worker = await createWorker({
     connection,
     namespace: required('TEMPORAL_NAMESPACE'),
-    taskQueue: required('TASK_QUEUE'),
+    taskQueue,
     workflowBundle: { codePath: required('WORKFLOW_BUNDLE_PATH') },
-    dataConverter: process.env.ENCRYPT_PAYLOADS === 'true' ? createDataConverter(key) : undefined,
+    dataConverter,
     activities: createActivities({
       db,
       m3ter,
@@ -74,12 +82,15 @@ async function main(): Promise<void> {
       }),
       endpoints,
       notifier: createDisabledNotifier({ db, mailer: undefined, logger, publicBaseUrl: 'http://127.0.0.1' }),
+      syncs: temporalSyncRequester(temporal.client, taskQueue),
+      sweeps: m3ter && temporalSweepScheduler(temporal.client, taskQueue),
     }),
   });
   const running = worker.run();
   process.on('SIGTERM', () => worker.shutdown());
   process.stdout.write('WORKER_READY\n');
   await running;
+  await temporal.close();
   await connection.close();
   await db.end();
 }
