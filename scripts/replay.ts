@@ -6,9 +6,8 @@
  *
  * Reads API_URL (default http://127.0.0.1:3000) and ADMIN_API_KEY (default: the development key file).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { adminApi, runCli } from './support/admin-api';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -28,39 +27,17 @@ async function main(): Promise<number> {
     );
     return values.help ? 0 : 2;
   }
-  const apiUrl = process.env.API_URL ?? 'http://127.0.0.1:3000';
-  const keyFile = path.resolve(process.env.DATA_DIR ?? '.data', 'secrets', 'admin-api.key');
-  const apiKey =
-    process.env.ADMIN_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
-  if (!apiKey) {
-    console.error('ADMIN_API_KEY is not set');
-    return 2;
-  }
-  const url = values.run
-    ? `${apiUrl}/integration-runs/${encodeURIComponent(values.run)}/replay`
-    : `${apiUrl}/integrations/${encodeURIComponent(values.integration!)}/replay`;
-  const body = values.run
-    ? undefined
-    : JSON.stringify({
+  const api = adminApi();
+  const res = values.run
+    ? await api.request('POST', `/integration-runs/${encodeURIComponent(values.run)}/replay`)
+    : await api.request('POST', `/integrations/${encodeURIComponent(values.integration!)}/replay`, {
         statuses: values.status?.split(',').map((s) => s.trim()),
         from: values.from,
         to: values.to,
         limit: values.limit ? Number(values.limit) : undefined,
       });
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${apiKey}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    body,
-  });
-  const text = await res.text();
-  console.log(text);
-  return res.ok ? 0 : 1;
+  console.log(res.text);
+  return res.status < 300 ? 0 : 1;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
-  },
-);
+runCli(main);

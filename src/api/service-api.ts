@@ -10,9 +10,11 @@ import type { Logger } from '../platform/logger';
 import type { SecretBox } from '../platform/secret-box';
 import type { QuickBooksConnector } from '../quickbooks/connector';
 import type { QuickBooksEndpoints } from '../quickbooks/endpoints';
+import { webhookKeyring } from '../settings/m3ter-connection';
 import type { ReferenceCache } from '../settings/reference-cache';
 import { createApp, type HealthCheck } from './app';
 import { backfillRoutes } from './routes/backfill.routes';
+import { m3terRoutes } from './routes/m3ter.routes';
 import { billSyncRoutes } from './routes/bill-sync.routes';
 import { codecRoutes } from './routes/codec.routes';
 import { quickBooksCallbackRoutes, quickBooksConnectRoutes } from './routes/oauth.routes';
@@ -36,7 +38,9 @@ export interface ServiceApiDeps {
   links: RunLinks;
   adminApiKey: string;
   maxBodyBytes: number;
-  webhook: Omit<WebhookRouteOptions, 'maxBodyBytes'>;
+  webhook: Omit<WebhookRouteOptions, 'maxBodyBytes' | 'keyring'>;
+  /** Where m3ter sends webhooks (PUBLIC_BASE_URL/webhooks/m3ter), for m3ter:connect. */
+  webhookUrl: string;
   codec: { codec: PayloadCodec; allowedOrigins: string[] };
   healthChecks: HealthCheck[];
   metrics?: () => Promise<string>;
@@ -55,7 +59,11 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
     publicRouters: [
       webhookRoutes(
         { db, syncs: deps.syncs, logger, m3ter: deps.m3ter, reference: deps.reference },
-        { ...deps.webhook, maxBodyBytes: deps.maxBodyBytes },
+        {
+          ...deps.webhook,
+          maxBodyBytes: deps.maxBodyBytes,
+          keyring: webhookKeyring({ db, secretBox, configured: deps.webhook }),
+        },
       ),
       quickBooksCallbackRoutes(connectFlow),
       codecRoutes({
@@ -83,6 +91,7 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
         links: deps.links,
       }),
       backfillRoutes({ db, m3ter: deps.m3ter, backfills: deps.backfills, sweeps: deps.sweeps }),
+      m3terRoutes({ db, m3ter: deps.m3ter, secretBox, webhookUrl: deps.webhookUrl }),
     ],
   });
 }

@@ -219,6 +219,7 @@ async function startApiRole(w: Wiring): Promise<void> {
       verify: env.M3TER_WEBHOOK_VERIFY,
       rateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     },
+    webhookUrl: `${publicBaseUrl(env)}/webhooks/m3ter`,
     codec: { codec: new EncryptionCodec(secrets.encryptionKey), allowedOrigins: codecOrigins },
     healthChecks,
     metrics: w.metrics,

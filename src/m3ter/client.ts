@@ -356,6 +356,22 @@ export class M3terClient {
     return this.#post(this.#org('/integrationdestinations/webhooks'), WebhookDestinationSchema, request);
   }
 
+  /** Replaces a destination (m3ter checks `version`, the one read). */
+  updateWebhookDestination(
+    id: string,
+    request: CreateWebhookDestinationRequest & { version: number },
+  ): Promise<WebhookDestination> {
+    return this.#call(
+      {
+        method: 'PUT',
+        path: this.#org(`/integrationdestinations/webhooks/${segment(id)}`),
+        body: request,
+        idempotent: true,
+      },
+      WebhookDestinationSchema,
+    );
+  }
+
   listNotificationConfigurations(
     params: ListNotificationConfigurationsParams = {},
   ): Promise<Page<NotificationConfiguration>> {

@@ -16,6 +16,8 @@ import { temporalSweepScheduler } from '../../src/temporal/sweep-scheduler';
 import type { SweepScheduler } from '../../src/bill-sync/sweep';
 import { sweepSchedulesFollow } from '../../src/bill-sync/sweep';
 import { backfillRoutes } from '../../src/api/routes/backfill.routes';
+import { m3terRoutes } from '../../src/api/routes/m3ter.routes';
+import { webhookKeyring } from '../../src/settings/m3ter-connection';
 import type { SyncRequester } from '../../src/bill-sync/sync-requester';
 import { billSyncRoutes } from '../../src/api/routes/bill-sync.routes';
 import {
@@ -134,6 +136,9 @@ export interface SyncHarnessOptions {
   shortQuickBooksRetries?: boolean;
   /** The API key the webhook accepts (default WEBHOOK_API_KEY). */
   webhookApiKey?: string;
+  /** M3TER_WEBHOOK_VERIFY (default enforce) and WEBHOOK_RATE_LIMIT_PER_MINUTE (default 6000). */
+  webhookVerify?: 'enforce' | 'log-only' | 'off';
+  webhookRateLimitPerMinute?: number;
   /**
    * 'm3ter' (default, the product's default): the service reads bills from the m3ter emulator and a webhook
    * is a trigger — `billEvent` puts the bill into the emulator as m3ter's current version first. 'webhook':
@@ -170,6 +175,8 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   const syncs = temporalSyncRequester(temporal.client, taskQueue);
   const sweeps = m3terClient && temporalSweepScheduler(temporal.client, taskQueue);
   const reference = createReferenceCache({ db, m3ter: m3terClient, ttlMs: 60 * 60_000, logger });
+  // Its webhook URL is known once the API listens.
+  const m3terConnection = { db, m3ter: m3terClient, secretBox, webhookUrl: '' };
   const api = await startApi({
     db,
     secretBox,
@@ -183,6 +190,14 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
           apiKey: options.webhookApiKey ?? WEBHOOK_API_KEY,
           toleranceSeconds: 300,
           maxBodyBytes: 1_048_576,
+          verify: options.webhookVerify,
+          rateLimitPerMinute: options.webhookRateLimitPerMinute,
+          // The destinations m3ter:connect made are verified with their own credentials.
+          keyring: webhookKeyring({
+            db,
+            secretBox,
+            configured: { secret: WEBHOOK_SECRET, apiKey: options.webhookApiKey ?? WEBHOOK_API_KEY },
+          }),
         },
       ),
       quickBooksCallbackRoutes(connectFlow),
@@ -203,6 +218,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
         }),
         links: { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' },
       }),
+      m3terRoutes(m3terConnection),
       backfillRoutes({
         db,
         m3ter: m3terClient,
@@ -213,6 +229,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   });
   // Intuit sends the browser back to the API's callback (the emulator's authorize endpoint redirects there).
   endpoints.redirectUri = `${api.baseUrl}${CALLBACK_PATH}`;
+  m3terConnection.webhookUrl = `${api.baseUrl}/webhooks/m3ter`;
 
   const workers: Array<{ worker: Worker; running: Promise<void>; connection: NativeConnection }> = [];
   const startWorker = async (workerOptions: { shutdownGraceTime?: string } = {}): Promise<Worker> => {

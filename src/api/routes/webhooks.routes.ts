@@ -7,6 +7,7 @@ import { M3terEventSchema } from '../../bill-sync/m3ter-event';
 import { DomainError, ERROR_CODES } from '../../domain/errors';
 import { parseOrThrow } from '../../domain/validation';
 import { metrics, secondsSince } from '../../platform/metrics';
+import type { WebhookKeyring } from '../../settings/m3ter-connection';
 import { SIGNATURE_HEADERS, verifyWebhookSignature } from '../webhook-signature';
 
 /** How deliveries are checked (M3TER_WEBHOOK_VERIFY; README "Webhooks"). */
@@ -21,6 +22,8 @@ export interface WebhookRouteOptions {
   verify?: SignatureMode;
   /** Requests accepted per minute from one source address (default 6000). */
   rateLimitPerMinute?: number;
+  /** Also the credentials of the destinations `m3ter:connect` made (default: only `secret` / `apiKey`). */
+  keyring?: WebhookKeyring;
   now?: () => number;
 }
 
@@ -50,6 +53,9 @@ export function webhookRoutes(deps: WebhookDeps, options: WebhookRouteOptions) {
     });
     const router = express.Router();
     const mode = options.verify ?? 'enforce';
+    const keyring = options.keyring ?? {
+      secretFor: async () => ({ secret: options.secret, apiKey: options.apiKey }),
+    };
     router.post(
       '/webhooks/m3ter',
       (_req, res, next) => {
@@ -77,22 +83,26 @@ export function webhookRoutes(deps: WebhookDeps, options: WebhookRouteOptions) {
       express.raw({ type: () => true, limit: options.maxBodyBytes }),
       async (req, res) => {
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const headers = {
+          apiKey: req.get(SIGNATURE_HEADERS.apiKey),
+          timestamp: req.get(SIGNATURE_HEADERS.timestamp),
+          signature: req.get(SIGNATURE_HEADERS.signature),
+        };
+        const credential = mode === 'off' ? undefined : await keyring.secretFor(headers.apiKey);
         const check =
           mode === 'off'
             ? { ok: true as const }
-            : verifyWebhookSignature({
-                secret: options.secret,
-                expectedApiKey: options.apiKey,
-                path: req.originalUrl,
-                headers: {
-                  apiKey: req.get(SIGNATURE_HEADERS.apiKey),
-                  timestamp: req.get(SIGNATURE_HEADERS.timestamp),
-                  signature: req.get(SIGNATURE_HEADERS.signature),
-                },
-                body,
-                nowMs: options.now?.() ?? Date.now(),
-                toleranceSeconds: options.toleranceSeconds,
-              });
+            : !credential
+              ? { ok: false as const, reason: 'unknown API key' }
+              : verifyWebhookSignature({
+                  secret: credential.secret,
+                  expectedApiKey: credential.apiKey,
+                  path: req.originalUrl,
+                  headers,
+                  body,
+                  nowMs: options.now?.() ?? Date.now(),
+                  toleranceSeconds: options.toleranceSeconds,
+                });
         if (!check.ok && mode === 'enforce')
           throw new DomainError(ERROR_CODES.UNAUTHORIZED, `Webhook signature rejected: ${check.reason}`);
         if (!check.ok) {

@@ -1,0 +1,52 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The service's admin API as the CLIs call it: API_URL (default http://127.0.0.1:3000) and ADMIN_API_KEY
+ * (default: the development key file `npm start` wrote).
+ */
+export interface AdminApi {
+  url: string;
+  request<T = unknown>(
+    method: string,
+    apiPath: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T; text: string }>;
+}
+
+export function adminApi(): AdminApi {
+  const url = process.env.API_URL ?? 'http://127.0.0.1:3000';
+  const keyFile = path.resolve(process.env.DATA_DIR ?? '.data', 'secrets', 'admin-api.key');
+  const apiKey =
+    process.env.ADMIN_API_KEY ?? (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined);
+  if (!apiKey) throw new UsageError(`ADMIN_API_KEY is not set (and there is no ${keyFile})`);
+  return {
+    url,
+    async request<T>(method: string, apiPath: string, body?: unknown) {
+      const res = await fetch(`${url}${apiPath}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, text };
+    },
+  };
+}
+
+/** A mistake in how the command was called: exit code 2. */
+export class UsageError extends Error {}
+
+/** Runs a CLI's main: its exit code, 2 for a usage error, 1 for anything else thrown. */
+export function runCli(main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err);
+      process.exit(err instanceof UsageError ? 2 : 1);
+    },
+  );
+}
