@@ -30,7 +30,7 @@ export async function startEmbeddedServices(
   env: Env,
   stack: StopStack,
   urls: Record<string, string>,
-  webhook: { apiKey: string; secret: string },
+  webhook: { apiKey: string; secret: string | undefined },
 ): Promise<Infrastructure> {
   const dataDir = path.resolve(env.DATA_DIR);
   let databaseUrl = env.DATABASE_URL;
@@ -81,7 +81,7 @@ export async function startEmbeddedServices(
     stack.push('m3ter emulator', () => emulator.stop());
     m3ter = { baseUrl: emulator.url, orgId: emulator.defaultOrgId, ...emulator.credentials };
     // The emulator's bill and configuration events are delivered to this API, signed as it verifies them.
-    if (env.ROLE !== 'worker') {
+    if (env.ROLE !== 'worker' && webhook.secret) {
       emulator.control.subscribe(emulator.defaultOrgId, {
         url: `${publicBaseUrl(env)}/webhooks/m3ter`,
         apiKey: webhook.apiKey,

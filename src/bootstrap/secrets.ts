@@ -7,7 +7,8 @@ export interface ServiceSecrets {
   encryptionKey: Buffer;
   adminApiKey: string;
   webhookApiKey: string | undefined;
-  webhookSecret: string;
+  /** The configured destination's secret; unset in production when m3ter:connect made the destinations. */
+  webhookSecret: string | undefined;
   /** Secrets that were generated for development (so the launcher can say where they are). */
   generated: string[];
 }
@@ -33,7 +34,9 @@ export function resolveSecrets(env: Env): ServiceSecrets {
     encryptionKey,
     adminApiKey: env.ADMIN_API_KEY ?? devSecret('admin-api.key'),
     webhookApiKey: env.M3TER_WEBHOOK_API_KEY,
-    webhookSecret: env.M3TER_WEBHOOK_SECRET ?? devSecret('m3ter-webhook.secret'),
+    webhookSecret:
+      env.M3TER_WEBHOOK_SECRET ??
+      (env.NODE_ENV === 'production' ? undefined : devSecret('m3ter-webhook.secret')),
     generated,
   };
 }

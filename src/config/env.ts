@@ -145,12 +145,12 @@ export function loadEnv(source: NodeJS.ProcessEnv = process.env): Env {
     const required = [
       'ENCRYPTION_KEY',
       'ADMIN_API_KEY',
-      'M3TER_WEBHOOK_SECRET',
       'DATABASE_URL',
       'TEMPORAL_ADDRESS',
+      // With m3ter's API, `npm run m3ter:connect` makes the webhook destination and its credentials.
       ...(env.M3TER_BILL_SOURCE === 'api'
         ? (['M3TER_API_KEY', 'M3TER_API_SECRET', 'M3TER_ORG_ID'] as const)
-        : []),
+        : (['M3TER_WEBHOOK_SECRET'] as const)),
     ] as const;
     const missing = required.filter((k) => env[k] === undefined);
     if (missing.length > 0)

@@ -159,7 +159,8 @@ export interface WebhookKeyring {
 export function webhookKeyring(deps: {
   db: Queryable;
   secretBox: SecretBox;
-  configured: { secret: string; apiKey?: string };
+  /** M3TER_WEBHOOK_SECRET (and M3TER_WEBHOOK_API_KEY), when set. */
+  configured?: { secret?: string; apiKey?: string };
   cacheMs?: number;
 }): WebhookKeyring {
   let cached: { at: number; byKey: Map<string, string> } | undefined;
@@ -176,11 +177,14 @@ export function webhookKeyring(deps: {
   };
   return {
     async secretFor(apiKey) {
-      if (apiKey !== undefined && apiKey !== deps.configured.apiKey) {
+      const configured = deps.configured?.secret
+        ? { secret: deps.configured.secret, apiKey: deps.configured.apiKey }
+        : undefined;
+      if (apiKey !== undefined && apiKey !== configured?.apiKey) {
         const stored = (await load(deps.cacheMs ?? 30_000)).get(apiKey) ?? (await load(1000)).get(apiKey);
         if (stored !== undefined) return { secret: stored, apiKey };
       }
-      return deps.configured;
+      return configured;
     },
   };
 }

@@ -55,12 +55,14 @@ const REQUIRED = [
   'POSTGRES_PASSWORD',
   'ENCRYPTION_KEY',
   'ADMIN_API_KEY',
-  'M3TER_WEBHOOK_SECRET',
+  'M3TER_API_KEY',
+  'M3TER_API_SECRET',
+  'M3TER_ORG_ID',
   'QBO_CLIENT_ID',
   'QBO_CLIENT_SECRET',
 ];
 /** Credentials: never a default value in the compose file (the optional ones default to empty = unset). */
-const SECRETS = [...REQUIRED, 'M3TER_WEBHOOK_API_KEY', 'SMTP_URL'];
+const SECRETS = [...REQUIRED, 'M3TER_WEBHOOK_SECRET', 'M3TER_WEBHOOK_API_KEY', 'SMTP_URL'];
 
 /** Compose's interpolation, for the cases the file uses; a `:?` variable that is unset fails as compose does. */
 function interpolate(text: string, vars: Record<string, string>): string {
@@ -164,7 +166,7 @@ describe('docker-compose.yml (production shape)', () => {
       assert.equal(env.TEMPORAL_ADDRESS, 'temporal:7233');
       assert.equal(env.DATABASE_URL, 'postgres://qbo_sync@postgres:5432/qbo_sync');
       assert.match(String(env.PGPASSWORD), /^\$\{POSTGRES_PASSWORD:\?/);
-      for (const secret of ['ENCRYPTION_KEY', 'ADMIN_API_KEY', 'M3TER_WEBHOOK_SECRET', 'QBO_CLIENT_SECRET']) {
+      for (const secret of ['ENCRYPTION_KEY', 'ADMIN_API_KEY', 'M3TER_API_SECRET', 'QBO_CLIENT_SECRET']) {
         assert.ok(
           String(env[secret]).includes(`\${${secret}:?`),
           `${name}: ${secret} must be required from .env, never inlined`,
@@ -222,6 +224,7 @@ describe('docker-compose.yml (production shape)', () => {
     for (const name of REQUIRED)
       assert.equal(markerOf(name), 'REQUIRED', `.env.example: ${name} is required`);
     assert.equal(markerOf('M3TER_WEBHOOK_API_KEY'), 'Optional');
+    assert.equal(markerOf('M3TER_WEBHOOK_SECRET'), 'Optional');
     assert.equal(markerOf('SMTP_URL'), 'Optional');
   });
 

@@ -14,7 +14,8 @@ import { SIGNATURE_HEADERS, verifyWebhookSignature } from '../webhook-signature'
 export type SignatureMode = 'enforce' | 'log-only' | 'off';
 
 export interface WebhookRouteOptions {
-  secret: string;
+  /** The configured destination's secret (M3TER_WEBHOOK_SECRET); unset: only the keyring's destinations. */
+  secret?: string;
   apiKey?: string;
   toleranceSeconds: number;
   maxBodyBytes: number;
@@ -53,9 +54,8 @@ export function webhookRoutes(deps: WebhookDeps, options: WebhookRouteOptions) {
     });
     const router = express.Router();
     const mode = options.verify ?? 'enforce';
-    const keyring = options.keyring ?? {
-      secretFor: async () => ({ secret: options.secret, apiKey: options.apiKey }),
-    };
+    const configured = options.secret ? { secret: options.secret, apiKey: options.apiKey } : undefined;
+    const keyring = options.keyring ?? { secretFor: async () => configured };
     router.post(
       '/webhooks/m3ter',
       (_req, res, next) => {
