@@ -99,6 +99,8 @@ interface Outgoing {
 
 const REFRESH_MARGIN_MS = 5 * 60_000;
 const MAX_DETAIL_CHARS = 300;
+/** New tokens tried on 401 within one call before the 401 is the answer. */
+const MAX_TOKEN_REFRESHES_PER_CALL = 3;
 
 /** Refresh 5 minutes before expiry, or at half the lifetime when that is shorter. */
 export function refreshMarginMs(lifetimeMs: number): number {
@@ -476,16 +478,17 @@ export class M3terClient {
     } while (nextToken !== undefined);
   }
 
-  /** A resource call: bearer token, one refresh-and-retry on 401, parse the 2xx body. */
+  /**
+   * A resource call: bearer token, parse the 2xx body. A 401 gets a new token and another try, a few times: a token
+   * can expire or be revoked between its grant and its use; credentials m3ter refuses fail at the token endpoint.
+   */
   async #call<S extends z.ZodType>(request: Omit<Outgoing, 'authorization'>, schema: S): Promise<z.infer<S>> {
     let token = await this.#accessToken();
-    let refreshed = false;
-    for (;;) {
+    for (let refreshes = 0; ; refreshes++) {
       const res = await this.#send({ ...request, authorization: `Bearer ${token}` });
-      if (res.status === 401 && !refreshed) {
+      if (res.status === 401 && refreshes < MAX_TOKEN_REFRESHES_PER_CALL) {
         if (this.#token?.value === token) this.#token = undefined;
         token = await this.#accessToken();
-        refreshed = true;
         continue;
       }
       if (res.status < 200 || res.status > 299) throw this.#httpError(request, res);

@@ -231,7 +231,10 @@ async function validateSettings(
   return warnings;
 }
 
-/** Ids the settings name that are not stored yet are read from m3ter first (when it cannot answer, what is stored counts). */
+/**
+ * Ids the settings name that are not stored yet are read from m3ter first (when it cannot answer, what is stored
+ * counts). Ids m3ter does not have are not remembered: they come from a request, which may be rejected.
+ */
 async function readFromM3ter(
   reference: ReferenceCache | undefined,
   settings: IntegrationSettings,
@@ -249,7 +252,7 @@ async function readFromM3ter(
       { kind: 'CompoundAggregation' as const, id },
     ]),
   ];
-  await reference.ensure(refs).catch(() => undefined);
+  await reference.ensure(refs, { recordAbsent: false }).catch(() => undefined);
 }
 
 async function credentialIssue(

@@ -62,7 +62,10 @@ export interface ReferenceCache {
    * the names of those m3ter has, keyed `${kind}/${id}`. What m3ter does not have is remembered as absent for
    * `ttlMs` too, so a bill whose lines name unknown products costs no m3ter call each time.
    */
-  ensure(refs: ReadonlyArray<{ kind: CachedKind; id: string }>): Promise<Map<string, string>>;
+  ensure(
+    refs: ReadonlyArray<{ kind: CachedKind; id: string }>,
+    options?: { recordAbsent?: boolean },
+  ): Promise<Map<string, string>>;
   /** Reads the object again from m3ter now (a `configuration.*` event said it changed). */
   refresh(kind: CachedKind, id: string): Promise<void>;
   /** m3ter deleted the object. */
@@ -135,7 +138,11 @@ export function createReferenceCache(deps: ReferenceCacheDeps): ReferenceCache {
   }
 
   /** Reads these from m3ter (by 100); returns the names of those it has. Never touches an override. */
-  async function fetchMany(kind: CachedKind, ids: readonly string[]): Promise<Map<string, string>> {
+  async function fetchMany(
+    kind: CachedKind,
+    ids: readonly string[],
+    recordAbsent: boolean,
+  ): Promise<Map<string, string>> {
     const names = new Map<string, string>();
     if (!m3ter || ids.length === 0) return names;
     for (let i = 0; i < ids.length; i += IDS_PER_CALL) {
@@ -157,11 +164,12 @@ export function createReferenceCache(deps: ReferenceCacheDeps): ReferenceCache {
         if (typeof object.id === 'string') found.add(object.id);
         if (name !== undefined && typeof object.id === 'string') names.set(object.id, name);
       }
-      await markAbsentInM3ter(
-        db,
-        kind,
-        batch.filter((id) => !found.has(id)),
-      );
+      if (recordAbsent)
+        await markAbsentInM3ter(
+          db,
+          kind,
+          batch.filter((id) => !found.has(id)),
+        );
     }
     return names;
   }
@@ -178,7 +186,7 @@ export function createReferenceCache(deps: ReferenceCacheDeps): ReferenceCache {
       const parsed = stored ? AccountSchema.safeParse(stored.data) : undefined;
       return parsed?.success ? parsed.data : null;
     },
-    async ensure(refs) {
+    async ensure(refs, { recordAbsent = true } = {}) {
       const names = new Map<string, string>();
       if (refs.length === 0) return names;
       const states = await findM3terObjectStates(db, refs);
@@ -190,7 +198,8 @@ export function createReferenceCache(deps: ReferenceCacheDeps): ReferenceCache {
         } else if (m3ter) due.set(kind, (due.get(kind) ?? new Set()).add(id));
       }
       for (const [kind, ids] of due)
-        for (const [id, name] of await fetchMany(kind, [...ids])) names.set(`${kind}/${id}`, name);
+        for (const [id, name] of await fetchMany(kind, [...ids], recordAbsent))
+          names.set(`${kind}/${id}`, name);
       return names;
     },
     async refresh(kind, id) {

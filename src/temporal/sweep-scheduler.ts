@@ -67,6 +67,16 @@ export function temporalSweepScheduler(client: Client, taskQueue: string): Sweep
       }
       if (settings.paused === true) await h.pause('paused through the API');
       if (settings.paused === false) await h.unpause('resumed through the API');
+      // The schedule applies changes asynchronously: answer once a describe shows them.
+      for (const deadline = Date.now() + 5_000; Date.now() < deadline;) {
+        const now = settingsOf(await h.describe());
+        if (
+          (settings.intervalMinutes === undefined || now.intervalMinutes === settings.intervalMinutes) &&
+          (settings.paused === undefined || now.paused === settings.paused)
+        )
+          return;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
     async trigger(integrationId) {
       await handle(integrationId).trigger(ScheduleOverlapPolicy.SKIP);

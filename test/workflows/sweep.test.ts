@@ -103,6 +103,9 @@ describe('missed-webhook sweep (Temporal Schedule per integration)', function ()
       accountIds: ['sweep-acct'],
       onlySendBillOnApproval: true,
     });
+    // Only the sweeps triggered below run: a scheduled one (every 15 minutes on the clock) could take a bill first.
+    const paused = await h.api.request('PUT', `/integrations/${integrationId}/sweep`, { paused: true });
+    assert.equal(paused.status, 200, paused.text);
     const lineItems = [{ description: 'Fee', lineItemType: 'STANDING_CHARGE', quantity: 1, subtotal: 120.5 }];
 
     // Delivered: generated (PENDING → SKIPPED), approved (→ an invoice).
