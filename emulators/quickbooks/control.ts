@@ -179,7 +179,16 @@ export class EmulatorControl {
         if (typeof line !== 'object' || line === null || Array.isArray(line)) return [];
         if (line.DetailType !== 'SalesItemLineDetail') return [];
         const amount = changes.lineAmounts?.[i++];
-        return [amount === undefined ? line : { ...line, Amount: amount }];
+        if (amount === undefined) return [line];
+        // A person typing an amount: the rate and quantity no longer hold, so they go.
+        const detail =
+          typeof line.SalesItemLineDetail === 'object' &&
+          line.SalesItemLineDetail !== null &&
+          !Array.isArray(line.SalesItemLineDetail)
+            ? line.SalesItemLineDetail
+            : {};
+        const { Qty: _qty, UnitPrice: _price, ...rest } = detail;
+        return [{ ...line, Amount: amount, SalesItemLineDetail: rest }];
       });
     }
     if (changes.customerId) body.CustomerRef = { value: changes.customerId };
