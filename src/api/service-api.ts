@@ -1,6 +1,7 @@
 import type { PayloadCodec } from '@temporalio/common';
 import type { Express } from 'express';
 import type { BackfillStarter } from '../bill-sync/backfill';
+import type { ReconciliationStarter } from '../bill-sync/reconciliation';
 import type { RunLinks } from '../bill-sync/runs-and-events';
 import { sweepSchedulesFollow, type SweepScheduler } from '../bill-sync/sweep';
 import type { SyncRequester } from '../bill-sync/sync-requester';
@@ -14,6 +15,7 @@ import { webhookKeyring } from '../settings/m3ter-connection';
 import type { ReferenceCache } from '../settings/reference-cache';
 import { createApp, type HealthCheck } from './app';
 import { backfillRoutes } from './routes/backfill.routes';
+import { reconciliationRoutes } from './routes/reconciliation.routes';
 import { m3terRoutes } from './routes/m3ter.routes';
 import { billSyncRoutes } from './routes/bill-sync.routes';
 import { codecRoutes } from './routes/codec.routes';
@@ -30,6 +32,8 @@ export interface ServiceApiDeps {
   m3ter?: M3terClient;
   reference: ReferenceCache;
   backfills: BackfillStarter;
+  /** Starts reconciliation workflows (absent: stored runs are served, none started). */
+  reconciliations?: ReconciliationStarter;
   /** The missed-webhook sweeps' schedules (absent without m3ter's API). */
   sweeps?: SweepScheduler;
   /** For previews (reads only). */
@@ -91,6 +95,7 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
         links: deps.links,
       }),
       backfillRoutes({ db, m3ter: deps.m3ter, backfills: deps.backfills, sweeps: deps.sweeps }),
+      reconciliationRoutes({ db, m3ter: deps.m3ter, reconciliations: deps.reconciliations }),
       m3terRoutes({ db, m3ter: deps.m3ter, secretBox, webhookUrl: deps.webhookUrl }),
     ],
   });

@@ -71,85 +71,126 @@ export interface ReconciliationOutcome {
 /** Ids per `Id IN (…)` query. */
 const IDS_PER_QUERY = 200;
 
+/** Starts reconciliation workflows (implemented on Temporal). */
+export interface ReconciliationStarter {
+  startReconciliation(input: { runId: string; integrationId: string }): Promise<void>;
+}
+
+/** On demand or from the schedule: the run is recorded (RUNNING) and its workflow started. */
+export async function requestReconciliation(
+  deps: { db: Db; reconciliations: ReconciliationStarter; m3ter?: M3terClient },
+  integrationId: string,
+  request: ReconciliationRequest,
+): Promise<ReconciliationRun> {
+  await checkRequest(deps, integrationId, request);
+  const run = await insertReconciliationRun(deps.db, { integrationId, ...request });
+  await deps.reconciliations.startReconciliation({ runId: run.id, integrationId });
+  return run;
+}
+
+/** Records a run and carries it out here and now (the workflow's activity, tests, the bench). */
 export async function runReconciliation(
   deps: ReconciliationDeps,
   integrationId: string,
   request: ReconciliationRequest,
 ): Promise<ReconciliationOutcome> {
+  await checkRequest(deps, integrationId, request);
+  const run = await insertReconciliationRun(deps.db, { integrationId, ...request });
+  try {
+    return await executeReconciliation(deps, run.id);
+  } catch (err) {
+    await recordReconciliationFailure(deps.db, run.id, message(err));
+    throw err;
+  }
+}
+
+async function checkRequest(
+  deps: { db: Db; m3ter?: M3terClient },
+  integrationId: string,
+  request: ReconciliationRequest,
+): Promise<void> {
   const integration = isUuid(integrationId) ? await findIntegration(deps.db, integrationId) : null;
   if (!integration) throw new NotFoundError('Integration', integrationId);
   if (request.from >= request.to) throw ValidationError.field('to', `must be after from (${request.from})`);
-  const m3ter = deps.m3ter;
-  if (!m3ter)
+  if (!deps.m3ter)
     throw new DomainError(
       ERROR_CODES.INVALID_STATE,
       'A reconciliation lists bills in m3ter: it needs m3ter API credentials (M3TER_BILL_SOURCE=webhook has none)',
     );
-  const run = await insertReconciliationRun(deps.db, { integrationId, ...request });
-  try {
-    const listed = await listAll(m3ter, request);
-    const { inScope, outOfScope } = await splitByScope(deps.reference, integration, listed);
-    const links = new Map((await listBillDocuments(deps.db, integrationId)).map((l) => [l.billId, l]));
-    const outcome = await deps.connector.withClient(integration.credentialId, async (client) => {
-      const caches = createRealmCaches();
-      const expectations = new Map<string, Expectation>();
-      let homeCurrency: string | undefined;
-      for (const bill of outOfScope)
-        expectations.set(bill.id, {
-          kind: 'not-expected',
-          reason: 'the account is out of the integration scope',
-        });
-      for (const listedBill of inScope) {
-        const e = await expectationOf(
-          deps,
-          client,
-          caches,
-          integration,
-          listedBill,
-          links.get(listedBill.id),
-        );
-        homeCurrency ??= e.homeCurrency;
-        expectations.set(listedBill.id, e.expectation);
-      }
-      const held = await readDocuments(client, request, [...links.values()]);
-      return { expectations, held, homeCurrency };
-    });
-    const home = outcome.homeCurrency ?? firstCurrency(outcome.held.byKey) ?? 'USD';
-    const results: BillReconciliation[] = [];
-    let adopted = 0;
-    for (const bill of listed) {
-      const link = links.get(bill.id) ?? null;
-      const linkedId = link?.state === 'synced' ? link.externalId : null;
-      const result = reconcileBill({
-        billId: bill.id,
-        expectation: outcome.expectations.get(bill.id) ?? { kind: 'not-expected', reason: 'not listed' },
-        link,
-        linked: linkedId ? (outcome.held.byKey.get(`${link?.documentType}/${linkedId}`) ?? null) : undefined,
-        marked: (outcome.held.marked.get(bill.id) ?? []).filter((d) => d.id !== linkedId),
-        homeCurrency: home,
+}
+
+/** Carries out a recorded run; a run already finished (a retried activity) is returned as it is. */
+export async function executeReconciliation(
+  deps: ReconciliationDeps,
+  runId: string,
+): Promise<ReconciliationOutcome> {
+  const run = await getReconciliationRun(deps.db, runId);
+  if (!run) throw new NotFoundError('Reconciliation', runId);
+  if (run.status !== 'RUNNING') return { run, results: await listReconciliationResults(deps.db, runId) };
+  const integrationId = run.integrationId;
+  const request = { from: run.from, to: run.to };
+  const integration = await findIntegration(deps.db, integrationId);
+  const m3ter = deps.m3ter;
+  if (!integration) throw new NotFoundError('Integration', integrationId);
+  if (!m3ter)
+    throw new DomainError(ERROR_CODES.INVALID_STATE, 'A reconciliation needs m3ter API credentials');
+  const listed = await listAll(m3ter, request);
+  const { inScope, outOfScope } = await splitByScope(deps.reference, integration, listed);
+  const links = new Map((await listBillDocuments(deps.db, integrationId)).map((l) => [l.billId, l]));
+  const outcome = await deps.connector.withClient(integration.credentialId, async (client) => {
+    const caches = createRealmCaches();
+    const expectations = new Map<string, Expectation>();
+    let homeCurrency: string | undefined;
+    for (const bill of outOfScope)
+      expectations.set(bill.id, {
+        kind: 'not-expected',
+        reason: 'the account is out of the integration scope',
       });
-      if (result.result === 'UNLINKED' && link?.state === 'creating' && result.externalId) {
-        const doc = outcome.held.byKey.get(`${result.documentType}/${result.externalId}`);
-        if (doc) {
-          await adopt(deps.db, link, doc);
-          adopted += 1;
-          result.detail += '; adopted: the link and the last run now record it';
-        }
-      }
-      results.push(result);
+    for (const listedBill of inScope) {
+      const e = await expectationOf(deps, client, caches, integration, listedBill, links.get(listedBill.id));
+      homeCurrency ??= e.homeCurrency;
+      expectations.set(listedBill.id, e.expectation);
     }
-    results.push(...orphanedDocuments(outcome.held.marked, new Set(listed.map((b) => b.id)), home));
-    await finishReconciliationRun(deps.db, run.id, {
-      results,
-      summary: summarize(results),
-      quickBooksReads: outcome.held.reads,
-      adopted,
+    const held = await readDocuments(client, request, [...links.values()]);
+    return { expectations, held, homeCurrency };
+  });
+  const home = outcome.homeCurrency ?? firstCurrency(outcome.held.byKey) ?? 'USD';
+  const results: BillReconciliation[] = [];
+  let adopted = 0;
+  for (const bill of listed) {
+    const link = links.get(bill.id) ?? null;
+    const linkedId = link?.state === 'synced' ? link.externalId : null;
+    const result = reconcileBill({
+      billId: bill.id,
+      expectation: outcome.expectations.get(bill.id) ?? { kind: 'not-expected', reason: 'not listed' },
+      link,
+      linked: linkedId ? (outcome.held.byKey.get(`${link?.documentType}/${linkedId}`) ?? null) : undefined,
+      marked: (outcome.held.marked.get(bill.id) ?? []).filter((d) => d.id !== linkedId),
+      homeCurrency: home,
     });
-    return { run: (await getReconciliationRun(deps.db, run.id)) ?? run, results };
-  } catch (err) {
-    await failReconciliationRun(deps.db, run.id, err instanceof Error ? err.message : String(err));
-    throw err;
+    if (result.result === 'UNLINKED' && link?.state === 'creating' && result.externalId) {
+      const doc = outcome.held.byKey.get(`${result.documentType}/${result.externalId}`);
+      if (doc) {
+        await adopt(deps.db, link, doc);
+        adopted += 1;
+        result.detail += '; adopted: the link and the last run now record it';
+      }
+    }
+    results.push(result);
   }
+  results.push(...orphanedDocuments(outcome.held.marked, new Set(listed.map((b) => b.id)), home));
+  await finishReconciliationRun(deps.db, run.id, {
+    results,
+    summary: summarize(results),
+    quickBooksReads: outcome.held.reads,
+    adopted,
+  });
+  return { run: (await getReconciliationRun(deps.db, run.id)) ?? run, results };
+}
+
+/** A run that could not be carried out: FAILED with the reason. */
+export async function recordReconciliationFailure(db: Db, runId: string, error: string): Promise<void> {
+  await failReconciliationRun(db, runId, error);
 }
 
 async function listAll(m3ter: M3terClient, range: ReconciliationRequest): Promise<ListedBill[]> {

@@ -20,6 +20,7 @@ import { PgRateGovernor } from '../quickbooks/rate-governor';
 import { createReferenceCache, type ReferenceCache } from '../settings/reference-cache';
 import { ensureSweepSchedules } from '../bill-sync/sweep';
 import { temporalBackfillStarter } from '../temporal/backfill-starter';
+import { temporalReconciliationStarter } from '../temporal/reconciliation-starter';
 import { temporalSyncRequester } from '../temporal/bill-sync-starter';
 import { connectTemporalClient, connectWorker, type TemporalClientHandle } from '../temporal/connection';
 import { temporalSweepScheduler } from '../temporal/sweep-scheduler';
@@ -206,6 +207,7 @@ async function startApiRole(w: Wiring): Promise<void> {
     m3ter: w.m3ter,
     reference: w.reference,
     backfills: temporalBackfillStarter(temporal.client, taskQueue),
+    reconciliations: temporalReconciliationStarter(temporal.client, taskQueue),
     sweeps,
     connector: quickBooksConnector(w),
     endpoints,

@@ -1,3 +1,5 @@
+import { reconciliationRoutes } from '../../src/api/routes/reconciliation.routes';
+import { temporalReconciliationStarter } from '../../src/temporal/reconciliation-starter';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -219,6 +221,11 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
         links: { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' },
       }),
       m3terRoutes(m3terConnection),
+      reconciliationRoutes({
+        db,
+        m3ter: m3terClient,
+        reconciliations: temporalReconciliationStarter(temporal.client, taskQueue),
+      }),
       backfillRoutes({
         db,
         m3ter: m3terClient,

@@ -196,4 +196,82 @@ describe('reconciliation: what QuickBooks holds against what m3ter billed', func
       heldMinor: 11938,
     });
   });
+
+  it('runs as a workflow from the API: results filterable, CSV, and bad requests named', async () => {
+    h.m3ter.control.createAccount(org(), { id: 'rc-api', code: 'RCAPI', name: 'Recon API', currency: 'USD' });
+    const { id: integrationId, realmId } = await h.createIntegration({ accountIds: ['rc-api'] });
+    const [kept, changed] = [bill('rc-api', 0), bill('rc-api', 1)];
+    for (const b of [kept!, changed!]) await sync(integrationId, b.id);
+    const invoice = (
+      h.emulator.control.documents(realmId).Invoice as Array<{ Id: string; PrivateNote?: string }>
+    ).find((d) => d.PrivateNote?.includes(`[m3ter-bill:${changed!.id}]`))!;
+    h.emulator.control.editDocument(realmId, 'Invoice', invoice.Id, { lineAmounts: [100, 10.38] });
+
+    type Run = { id: string; status: string; summary: { counts: Record<string, number> } | null };
+    const started = await h.api.request<Run>('POST', `/integrations/${integrationId}/reconciliations`, {
+      from: '2026-10-01',
+      to: '2026-11-01',
+    });
+    assert.equal(started.status, 202, started.text);
+    assert.equal(started.body.status, 'RUNNING');
+    await h.temporal.workflow.getHandle(`reconciliation/${started.body.id}`).result();
+    const res = await h.api.request<Run & { results: BillReconciliation[] }>(
+      'GET',
+      `/reconciliations/${started.body.id}?result=EDITED_IN_QUICKBOOKS`,
+    );
+    assert.equal(res.status, 200, res.text);
+    assert.equal(res.body.status, 'COMPLETE');
+    assert.deepEqual(
+      res.body.results.map((r) => [
+        r.billId,
+        r.result,
+        r.expectedTotalMinor,
+        r.heldTotalMinor,
+        r.differenceMinor,
+      ]),
+      [[changed!.id, 'EDITED_IN_QUICKBOOKS', 10938, 11038, 100]],
+    );
+    assert.equal(res.body.summary?.counts.MATCHED, 1);
+    const list = await h.api.request<{ data: Run[] }>(
+      'GET',
+      `/integrations/${integrationId}/reconciliations`,
+    );
+    assert.deepEqual(
+      list.body.data.map((r) => r.id),
+      [started.body.id],
+    );
+
+    const csv = await h.api.request('GET', `/reconciliations/${started.body.id}/results.csv?result=MATCHED`);
+    assert.equal(csv.status, 200);
+    assert.equal(
+      csv.text,
+      'billId,result,documentType,externalId,currency,expectedTotalMinor,heldTotalMinor,differenceMinor,detail\r\n' +
+        `${kept!.id},MATCHED,Invoice,${
+          (h.emulator.control.documents(realmId).Invoice as Array<{ Id: string; PrivateNote?: string }>).find(
+            (d) => d.PrivateNote?.includes(`[m3ter-bill:${kept!.id}]`),
+          )!.Id
+        },USD,10901,10901,0,as expected\r\n`,
+    );
+
+    const bad = await h.api.request<{ error: { message: string } }>(
+      'POST',
+      `/integrations/${integrationId}/reconciliations`,
+      { from: '2026-11-01', to: '2026-10-01' },
+    );
+    assert.equal(bad.status, 400);
+    assert.match(bad.text, /to/);
+    const badResult = await h.api.request('GET', `/reconciliations/${started.body.id}?result=NOPE`);
+    assert.equal(badResult.status, 400);
+    assert.match(badResult.text, /result/);
+    const unknown = await h.api.request(
+      'POST',
+      '/integrations/00000000-0000-4000-8000-000000000000/reconciliations',
+      {
+        from: '2026-10-01',
+        to: '2026-11-01',
+      },
+    );
+    assert.equal(unknown.status, 404);
+    assert.equal((await h.api.request('GET', '/reconciliations/nope')).status, 404);
+  });
 });

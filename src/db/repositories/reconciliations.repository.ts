@@ -99,7 +99,8 @@ export async function finishReconciliationRun(
        expected_total_minor, held_total_minor, difference_minor, differences, detail)
      SELECT $1, s, b, res, dt, ext, cur, e, h, d, diff, det
        FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[],
-                   $10::bigint[], $11::jsonb[], $12::text[]) AS t(s, b, res, dt, ext, cur, e, h, d, diff, det)`,
+                   $10::bigint[], $11::jsonb[], $12::text[]) AS t(s, b, res, dt, ext, cur, e, h, d, diff, det)
+     ON CONFLICT DO NOTHING`,
     [
       id,
       r.map((_, i) => i),
