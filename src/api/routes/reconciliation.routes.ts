@@ -78,7 +78,7 @@ const RunBody = z.strictObject({
   to: Day.describe('Last bill date, exclusive'),
 });
 
-const ResultsQuery = z.object({
+const ResultsQuery = z.strictObject({
   result: z
     .union([ResultKind, z.string().transform((s) => s.split(','))])
     .optional()
