@@ -21,7 +21,7 @@ import { decideEligibility } from '../domain/eligibility';
 import { DomainError, ERROR_CODES, NotFoundError, ValidationError } from '../domain/errors';
 import type { Integration } from '../domain/integration-settings';
 import type { QboDocumentType } from '../domain/invoice';
-import { accountFromBill, BillSchema, type Bill } from '../domain/m3ter';
+import { accountFromBill, BillSchema, type Account, type Bill } from '../domain/m3ter';
 import {
   billIdOfMarker,
   orphanedDocuments,
@@ -220,11 +220,7 @@ async function expectationOf(
   if (!decision.send) return { expectation: { kind: 'not-expected', reason: decision.reason } };
   let customer: Pick<ResolvedCustomer, 'customerId' | 'currency'>;
   try {
-    customer = await resolveCustomer(
-      { db: deps.db, client, caches },
-      { integration, account, bill },
-      { readOnly: true },
-    );
+    customer = await customerOf(deps, client, caches, { integration, account, bill });
   } catch (err) {
     // No mapping (and none allowed by name): compare against the customer of the document we made.
     if (!link) return { expectation: { kind: 'not-expected', reason: message(err) } };
@@ -242,6 +238,27 @@ async function expectationOf(
   } catch (err) {
     return { expectation: { kind: 'not-expected', reason: `cannot be built: ${message(err)}` } };
   }
+}
+
+/**
+ * The account's customer, looked up once per account and run (an unmapped account would otherwise cost a
+ * QuickBooks query per bill).
+ */
+async function customerOf(
+  deps: ReconciliationDeps,
+  client: QuickBooksClient,
+  caches: ReturnType<typeof createRealmCaches> & {
+    reconciled?: Map<string, Promise<Pick<ResolvedCustomer, 'customerId' | 'currency'>>>;
+  },
+  ctx: { integration: Integration; account: Account; bill: Bill },
+): Promise<Pick<ResolvedCustomer, 'customerId' | 'currency'>> {
+  const byAccount = (caches.reconciled ??= new Map());
+  let found = byAccount.get(ctx.account.id);
+  if (!found) {
+    found = resolveCustomer({ db: deps.db, client, caches }, ctx, { readOnly: true });
+    byAccount.set(ctx.account.id, found);
+  }
+  return found;
 }
 
 /** The newest version of the bill: ours when it is current, else m3ter's (read, not stored). */
