@@ -1,15 +1,10 @@
 import assert from 'node:assert/strict';
 import type { Bill as EmulatedBill } from '../../emulators/m3ter/types';
 import { runReconciliation, reconciliationById } from '../../src/bill-sync/reconciliation';
-import {
-  getBillDocument,
-  markCreating,
-  markSynced,
-} from '../../src/db/repositories/bill-documents.repository';
-import { PgRateGovernor } from '../../src/quickbooks/rate-governor';
+import { getBillDocument, markCreating } from '../../src/db/repositories/bill-documents.repository';
 import { QuickBooksClient } from '../../src/quickbooks/client';
-import { QuickBooksConnector } from '../../src/quickbooks/connector';
 import type { BillReconciliation } from '../../src/domain/reconciliation';
+import { reconciliationDeps, seedLinkedBills } from '../support/reconciliation-seed';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
 
 /**
@@ -40,18 +35,7 @@ describe('reconciliation: what QuickBooks holds against what m3ter billed', func
     });
   }
 
-  const deps = () => ({
-    db: h.database.db,
-    m3ter: h.m3terClient,
-    reference: h.reference,
-    connector: new QuickBooksConnector({
-      db: h.database.db,
-      secretBox: h.secretBox,
-      endpoints: h.endpoints,
-      governor: new PgRateGovernor(h.database.db),
-      ...h.connectorOptions,
-    }),
-  });
+  const deps = () => reconciliationDeps(h);
 
   async function sync(integrationId: string, billId: string): Promise<void> {
     const res = await h.api.request('POST', `/integrations/${integrationId}/bills/${billId}/sync`);
@@ -285,58 +269,15 @@ describe('reconciliation: what QuickBooks holds against what m3ter billed', func
   });
 
   it('reconciles 1,000 bills of one company with at most 34 QuickBooks reads', async () => {
-    const accounts = Array.from({ length: 10 }, (_, a) => `rc-many-${a}`);
-    for (const id of accounts)
-      h.m3ter.control.createAccount(org(), {
-        id,
-        code: id.toUpperCase(),
-        name: `Many ${id}`,
-        currency: 'USD',
-      });
-    const { id: integrationId, realmId } = await h.createIntegration({ accountIds: accounts });
-    const many = Array.from({ length: 1000 }, (_, n) => {
-      const b = bill(accounts[n % accounts.length]!, n);
-      return b;
-    });
-    // Each bill's document made in QuickBooks and linked, as syncs would have left them (without 1,000 workflows).
-    const client = new QuickBooksClient({
+    const {
+      integrationId,
       realmId,
-      accessToken: h.emulator.control.mintTokens(realmId).access_token,
-      apiBaseUrl: h.emulator.v3BaseUrl,
+      bills: many,
+    } = await seedLinkedBills(h, {
+      prefix: 'rc-many',
+      count: 1000,
+      accounts: 10,
     });
-    const customers = new Map<string, string>();
-    for (const a of accounts)
-      customers.set(
-        a,
-        (await client.createCustomer({ DisplayName: `Many ${a}` }, { requestId: `c-${a}` })).Id,
-      );
-    for (const [n, b] of many.entries()) {
-      const customerId = customers.get(b.accountId!)!;
-      const doc = await client.createDocument(
-        {
-          type: 'Invoice',
-          payload: {
-            CustomerRef: { value: customerId },
-            TxnDate: '2026-10-01',
-            PrivateNote: `[m3ter-bill:${b.id}]`,
-            AllowOnlineACHPayment: false,
-            AllowOnlineCreditCardPayment: false,
-            Line: [{ DetailType: 'SalesItemLineDetail', Amount: 99 + n, SalesItemLineDetail: {} }],
-          },
-        },
-        { requestId: `many-${n}` },
-      );
-      await markSynced(h.database.db, {
-        integrationId,
-        billId: b.id,
-        documentType: 'Invoice',
-        generation: 1,
-        customerId,
-        externalId: doc.Id,
-        syncToken: doc.SyncToken,
-        payloadHash: 'h',
-      });
-    }
     h.emulator.control.resetCounters();
     const { run, results } = await runReconciliation(deps(), integrationId, {
       from: '2026-10-01',
@@ -348,8 +289,14 @@ describe('reconciliation: what QuickBooks holds against what m3ter billed', func
     );
     assert.ok(reads <= 34, `QuickBooks reads: ${reads}`);
     assert.equal(h.emulator.control.counters().writes, 0);
-    const mine = results.filter((r) => many.some((b) => b.id === r.billId));
+    const ids = new Set(many.map((b) => b.id));
+    const mine = results.filter((r) => ids.has(r.billId));
     assert.equal(mine.length, 1000);
-    assert.ok(mine.every((r) => r.externalId !== null && r.result !== 'MISSING' && r.result !== 'DELETED'));
+    // Each invoice as the builder makes it (one line of 99 + n): all match.
+    assert.equal(
+      mine.filter((r) => r.result === 'MATCHED').length,
+      1000,
+      JSON.stringify(mine.find((r) => r.result !== 'MATCHED')),
+    );
   });
 });
