@@ -14,6 +14,7 @@ import {
   insertReconciliationRun,
   listReconciliationResults,
   listReconciliationRuns,
+  recordReconciliationProgress,
   type ReconciliationRun,
 } from '../db/repositories/reconciliations.repository';
 import { listRuns, updateRun } from '../db/repositories/runs.repository';
@@ -67,6 +68,9 @@ export interface ReconciliationOutcome {
   run: ReconciliationRun;
   results: BillReconciliation[];
 }
+
+/** Bills between two progress records. */
+const PROGRESS_EVERY = 100;
 
 /** Ids per `Id IN (…)` query. */
 const IDS_PER_QUERY = 200;
@@ -135,6 +139,7 @@ export async function executeReconciliation(
   if (!m3ter)
     throw new DomainError(ERROR_CODES.INVALID_STATE, 'A reconciliation needs m3ter API credentials');
   const listed = await listAll(m3ter, request);
+  await recordReconciliationProgress(deps.db, runId, { listed: listed.length, checked: 0 });
   const { inScope, outOfScope } = await splitByScope(deps.reference, integration, listed);
   const links = new Map((await listBillDocuments(deps.db, integrationId)).map((l) => [l.billId, l]));
   const outcome = await deps.connector.withClient(integration.credentialId, async (client) => {
@@ -150,6 +155,11 @@ export async function executeReconciliation(
       const e = await expectationOf(deps, client, caches, integration, listedBill, links.get(listedBill.id));
       homeCurrency ??= e.homeCurrency;
       expectations.set(listedBill.id, e.expectation);
+      if (expectations.size % PROGRESS_EVERY === 0)
+        await recordReconciliationProgress(deps.db, runId, {
+          listed: listed.length,
+          checked: expectations.size,
+        });
     }
     const held = await readDocuments(client, request, [...links.values()]);
     return { expectations, held, homeCurrency };

@@ -50,6 +50,9 @@ const RunResponse = z
     to: Day,
     status: z.enum(['RUNNING', 'COMPLETE', 'FAILED']),
     summary: Summary.nullable(),
+    progress: z
+      .object({ listed: z.number(), checked: z.number() })
+      .describe('Bills listed in m3ter, and compared so far'),
     quickBooksReads: z.number(),
     adopted: z.number().describe('Documents found by their marker after an uncertain create, now recorded'),
     error: z.string().nullable(),

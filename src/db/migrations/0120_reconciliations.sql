@@ -7,6 +7,9 @@ CREATE TABLE reconciliation_runs (
   bill_date_to date NOT NULL,
   status text NOT NULL DEFAULT 'RUNNING' CHECK (status IN ('RUNNING', 'COMPLETE', 'FAILED')),
   summary jsonb,
+  -- progress while RUNNING: bills m3ter listed, and how many of them have been compared
+  listed integer NOT NULL DEFAULT 0,
+  checked integer NOT NULL DEFAULT 0,
   quickbooks_reads integer NOT NULL DEFAULT 0,
   adopted integer NOT NULL DEFAULT 0,
   error text,

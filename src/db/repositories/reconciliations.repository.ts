@@ -24,6 +24,8 @@ const RunRowSchema = z
     bill_date_to: day,
     status: z.enum(['RUNNING', 'COMPLETE', 'FAILED']),
     summary: z.unknown().nullable(),
+    listed: z.number(),
+    checked: z.number(),
     quickbooks_reads: z.number(),
     adopted: z.number(),
     error: z.string().nullable(),
@@ -37,6 +39,7 @@ const RunRowSchema = z
     to: r.bill_date_to,
     status: r.status,
     summary: (r.summary ?? null) as ReconciliationSummary | null,
+    progress: { listed: r.listed, checked: r.checked },
     quickBooksReads: r.quickbooks_reads,
     adopted: r.adopted,
     error: r.error,
@@ -117,10 +120,22 @@ export async function finishReconciliationRun(
     ],
   );
   await db.query(
-    `UPDATE reconciliation_runs SET status = 'COMPLETE', summary = $2, quickbooks_reads = $3, adopted = $4,
+    `UPDATE reconciliation_runs SET status = 'COMPLETE', checked = listed, summary = $2, quickbooks_reads = $3, adopted = $4,
        finished_at = now() WHERE id = $1`,
     [id, JSON.stringify(end.summary), end.quickBooksReads, end.adopted],
   );
+}
+
+export async function recordReconciliationProgress(
+  db: Queryable,
+  id: string,
+  progress: { listed: number; checked: number },
+): Promise<void> {
+  await db.query('UPDATE reconciliation_runs SET listed = $2, checked = $3 WHERE id = $1', [
+    id,
+    progress.listed,
+    progress.checked,
+  ]);
 }
 
 export async function failReconciliationRun(db: Queryable, id: string, error: string): Promise<void> {
