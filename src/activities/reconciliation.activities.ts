@@ -1,5 +1,10 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { executeReconciliation, recordReconciliationFailure } from '../bill-sync/reconciliation';
+import {
+  executeReconciliation,
+  openScheduledReconciliation,
+  recordReconciliationFailure,
+  type ReconciliationScheduler,
+} from '../bill-sync/reconciliation';
 import type { Db } from '../db/pool';
 import { DomainError, NotFoundError } from '../domain/errors';
 import type { M3terClient } from '../m3ter/client';
@@ -13,6 +18,8 @@ export interface ReconciliationDeps {
   m3ter?: M3terClient;
   reference: ReferenceCache;
   quickBooks: QuickBooksConnector;
+  /** So a scheduled run of a deleted integration removes its own schedule. */
+  reconciliationSchedules?: ReconciliationScheduler;
 }
 
 /** Thin adapters over src/bill-sync/reconciliation.ts; what no retry can fix is not retried. */
@@ -35,6 +42,11 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
         throw err;
       }
     },
+    openScheduledReconciliation: ({ integrationId }) =>
+      openScheduledReconciliation(
+        { db: deps.db, m3ter: deps.m3ter, schedules: deps.reconciliationSchedules },
+        integrationId,
+      ),
     recordReconciliationFailure: ({ runId, error }) => recordReconciliationFailure(deps.db, runId, error),
   };
 }

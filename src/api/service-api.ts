@@ -1,7 +1,12 @@
+import type { IntegrationListener } from '../settings/integrations';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Express } from 'express';
 import type { BackfillStarter } from '../bill-sync/backfill';
-import type { ReconciliationStarter } from '../bill-sync/reconciliation';
+import {
+  reconciliationSchedulesFollow,
+  type ReconciliationScheduler,
+  type ReconciliationStarter,
+} from '../bill-sync/reconciliation';
 import type { RunLinks } from '../bill-sync/runs-and-events';
 import { sweepSchedulesFollow, type SweepScheduler } from '../bill-sync/sweep';
 import type { SyncRequester } from '../bill-sync/sync-requester';
@@ -34,6 +39,8 @@ export interface ServiceApiDeps {
   backfills: BackfillStarter;
   /** Starts reconciliation workflows (absent: stored runs are served, none started). */
   reconciliations?: ReconciliationStarter;
+  /** The daily reconciliations' schedules, made and removed with their integrations. */
+  reconciliationSchedules?: ReconciliationScheduler;
   /** The missed-webhook sweeps' schedules (absent without m3ter's API). */
   sweeps?: SweepScheduler;
   /** For previews (reads only). */
@@ -83,7 +90,10 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
         secretBox,
         logger,
         reference: deps.reference,
-        integrationListener: deps.sweeps && sweepSchedulesFollow(deps.sweeps, logger),
+        integrationListener: bothListeners(
+          deps.sweeps && sweepSchedulesFollow(deps.sweeps, logger),
+          deps.reconciliationSchedules && reconciliationSchedulesFollow(deps.reconciliationSchedules, logger),
+        ),
       }),
       quickBooksConnectRoutes(connectFlow),
       billSyncRoutes({
@@ -99,4 +109,20 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
       m3terRoutes({ db, m3ter: deps.m3ter, secretBox, webhookUrl: deps.webhookUrl }),
     ],
   });
+}
+
+/** Both schedules follow the integrations (each listener already swallows and logs its own failures). */
+function bothListeners(
+  ...listeners: Array<IntegrationListener | undefined>
+): IntegrationListener | undefined {
+  const present = listeners.filter((l): l is IntegrationListener => l !== undefined);
+  if (present.length === 0) return undefined;
+  return {
+    created: async (id) => {
+      for (const l of present) await l.created(id);
+    },
+    deleted: async (id) => {
+      for (const l of present) await l.deleted(id);
+    },
+  };
 }

@@ -6,7 +6,9 @@ import {
 } from '../db/repositories/bill-documents.repository';
 import { getBill } from '../db/repositories/bills.repository';
 import { isUuid } from '../db/repositories/common';
-import { findIntegration } from '../db/repositories/integrations';
+import { findIntegration, listIntegrations } from '../db/repositories/integrations';
+import type { Logger } from '../platform/logger';
+import type { IntegrationListener } from '../settings/integrations';
 import {
   failReconciliationRun,
   finishReconciliationRun,
@@ -78,6 +80,68 @@ const IDS_PER_QUERY = 200;
 /** Starts reconciliation workflows (implemented on Temporal). */
 export interface ReconciliationStarter {
   startReconciliation(input: { runId: string; integrationId: string }): Promise<void>;
+}
+
+/** The schedules behind the daily reconciliations (implemented on Temporal). */
+export interface ReconciliationScheduler {
+  ensure(integrationId: string): Promise<void>;
+  remove(integrationId: string): Promise<void>;
+}
+
+/** The period a scheduled run covers: the last two billing months (the previous and the current), by bill date. */
+export function scheduledPeriod(now: Date): ReconciliationRequest {
+  const y = now.getUTCFullYear();
+  const m = now.getUTCMonth();
+  const day = (year: number, month: number) => new Date(Date.UTC(year, month, 1)).toISOString().slice(0, 10);
+  return { from: day(y, m - 1), to: day(y, m + 1) };
+}
+
+/**
+ * The schedule's run: recorded for the last two billing months; null when the integration is gone (its
+ * schedule is then removed) or m3ter's API is not configured.
+ */
+export async function openScheduledReconciliation(
+  deps: { db: Db; m3ter?: M3terClient; schedules?: ReconciliationScheduler; now?: () => Date },
+  integrationId: string,
+): Promise<{ runId: string } | null> {
+  if (!(await findIntegration(deps.db, integrationId))) {
+    await deps.schedules?.remove(integrationId);
+    return null;
+  }
+  if (!deps.m3ter) return null;
+  const run = await insertReconciliationRun(deps.db, {
+    integrationId,
+    ...scheduledPeriod(deps.now?.() ?? new Date()),
+  });
+  return { runId: run.id };
+}
+
+/** Keeps one reconciliation schedule per integration: made when it is created, removed when it is deleted. */
+export function reconciliationSchedulesFollow(
+  schedules: ReconciliationScheduler,
+  logger: Logger,
+): IntegrationListener {
+  const quietly = async (what: string, integrationId: string, action: () => Promise<void>) => {
+    try {
+      await action();
+    } catch (err) {
+      logger.warn({ err, integrationId }, `reconciliation schedule could not be ${what}`);
+    }
+  };
+  return {
+    created: (id) => quietly('created', id, () => schedules.ensure(id)),
+    deleted: (id) => quietly('removed', id, () => schedules.remove(id)),
+  };
+}
+
+/** At start-up: every integration has its reconciliation schedule (an existing one is left as it is). */
+export async function ensureReconciliationSchedules(
+  db: Db,
+  schedules: ReconciliationScheduler,
+): Promise<number> {
+  const { data } = await listIntegrations(db, {}, { limit: 10_000, offset: 0 });
+  for (const integration of data) await schedules.ensure(integration.id);
+  return data.length;
 }
 
 /** On demand or from the schedule: the run is recorded (RUNNING) and its workflow started. */

@@ -16,6 +16,14 @@ const record = proxyActivities<ReconciliationActivities>({
   retry: { maximumAttempts: 10 },
 });
 
+/** The daily run from the integration's schedule: the last two billing months. */
+export async function scheduledReconciliation(input: {
+  integrationId: string;
+}): Promise<{ bills: number; quickBooksReads: number; adopted: number } | null> {
+  const opened = await record.openScheduledReconciliation(input);
+  return opened ? billReconciliation({ runId: opened.runId, integrationId: input.integrationId }) : null;
+}
+
 /** One reconciliation run (src/bill-sync/reconciliation.ts): carried out, or recorded as FAILED once retries give up. */
 export async function billReconciliation(input: {
   runId: string;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Bill as EmulatedBill } from '../../emulators/m3ter/types';
-import { runReconciliation, reconciliationById } from '../../src/bill-sync/reconciliation';
+import { runReconciliation, reconciliationById, scheduledPeriod } from '../../src/bill-sync/reconciliation';
+import { temporalReconciliationScheduler } from '../../src/temporal/reconciliation-scheduler';
 import { getBillDocument, markCreating } from '../../src/db/repositories/bill-documents.repository';
 import { QuickBooksClient } from '../../src/quickbooks/client';
 import type { BillReconciliation } from '../../src/domain/reconciliation';
@@ -298,5 +299,43 @@ describe('reconciliation: what QuickBooks holds against what m3ter billed', func
       1000,
       JSON.stringify(mine.find((r) => r.result !== 'MATCHED')),
     );
+  });
+
+  it('runs daily from a Temporal Schedule per integration, over the last two billing months', async () => {
+    assert.deepEqual(scheduledPeriod(new Date('2026-12-02T10:00:00Z')), {
+      from: '2026-11-01',
+      to: '2027-01-01',
+    });
+    assert.deepEqual(scheduledPeriod(new Date('2027-01-31T23:59:59Z')), {
+      from: '2026-12-01',
+      to: '2027-02-01',
+    });
+    const { id: integrationId } = await h.createIntegration();
+    const schedules = temporalReconciliationScheduler(h.temporal, h.taskQueue);
+    await schedules.ensure(integrationId);
+    await schedules.ensure(integrationId); // idempotent
+    const handle = h.temporal.schedule.getHandle(`reconciliation-schedule/${integrationId}`);
+    const described = await handle.describe();
+    assert.deepEqual(
+      described.spec.calendars?.map((c) => [c.hour, c.minute]),
+      [[[{ start: 3, end: 3, step: 1 }], [{ start: 0, end: 0, step: 1 }]]],
+    );
+    await handle.trigger();
+    const deadline = Date.now() + 60_000;
+    let runs: Array<{ status: string; from: string; to: string }> = [];
+    while (Date.now() < deadline) {
+      runs = (
+        await h.api.request<{ data: typeof runs }>('GET', `/integrations/${integrationId}/reconciliations`)
+      ).body.data;
+      if (runs[0]?.status === 'COMPLETE') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(
+      runs.map((r) => [r.status, r.from, r.to]),
+      [['COMPLETE', ...Object.values(scheduledPeriod(new Date()))]],
+    );
+    await schedules.remove(integrationId);
+    await schedules.remove(integrationId);
+    await assert.rejects(handle.describe(), /not found/i);
   });
 });
