@@ -21,6 +21,7 @@ import type { ReferenceCache } from '../settings/reference-cache';
 import { createApp, type HealthCheck } from './app';
 import { backfillRoutes } from './routes/backfill.routes';
 import { reconciliationRoutes } from './routes/reconciliation.routes';
+import { quickBooksWebhookRoutes } from './routes/quickbooks-webhook.routes';
 import { m3terRoutes } from './routes/m3ter.routes';
 import { billSyncRoutes } from './routes/bill-sync.routes';
 import { codecRoutes } from './routes/codec.routes';
@@ -41,6 +42,8 @@ export interface ServiceApiDeps {
   reconciliations?: ReconciliationStarter;
   /** The daily reconciliations' schedules, made and removed with their integrations. */
   reconciliationSchedules?: ReconciliationScheduler;
+  /** QBO_WEBHOOK_VERIFIER_TOKEN: QuickBooks' change notifications (unset: POST /webhooks/quickbooks answers 409). */
+  quickBooksVerifierToken?: string;
   /** The missed-webhook sweeps' schedules (absent without m3ter's API). */
   sweeps?: SweepScheduler;
   /** For previews (reads only). */
@@ -77,6 +80,10 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
         },
       ),
       quickBooksCallbackRoutes(connectFlow),
+      quickBooksWebhookRoutes(
+        { db, logger },
+        { verifierToken: deps.quickBooksVerifierToken, maxBodyBytes: deps.maxBodyBytes },
+      ),
       codecRoutes({
         ...deps.codec,
         adminApiKey: deps.adminApiKey,

@@ -232,6 +232,7 @@ async function startApiRole(w: Wiring): Promise<void> {
       verify: env.M3TER_WEBHOOK_VERIFY,
       rateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     },
+    quickBooksVerifierToken: env.QBO_WEBHOOK_VERIFIER_TOKEN,
     webhookUrl: `${publicBaseUrl(env)}/webhooks/m3ter`,
     codec: { codec: new EncryptionCodec(secrets.encryptionKey), allowedOrigins: codecOrigins },
     healthChecks,
