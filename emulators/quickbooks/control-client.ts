@@ -186,6 +186,28 @@ export class EmulatorControlClient {
     return this.call('GET', this.realmPath(realmId, '/documents'));
   }
 
+  /** A person's edit in the app (see EmulatorControl.editDocument). */
+  editDocument(
+    realmId: string,
+    entity: 'Invoice' | 'CreditMemo',
+    id: string,
+    changes: { lineAmounts?: number[]; customerId?: string; privateNote?: string },
+  ): Promise<JsonObject> {
+    return this.call('POST', this.docPath(realmId, entity, id, 'edit'), changes);
+  }
+
+  voidDocument(realmId: string, entity: 'Invoice' | 'CreditMemo', id: string): Promise<JsonObject> {
+    return this.call('POST', this.docPath(realmId, entity, id, 'void'), {});
+  }
+
+  deleteDocument(realmId: string, entity: 'Invoice' | 'CreditMemo', id: string): Promise<void> {
+    return this.done('POST', this.docPath(realmId, entity, id, 'delete'), {});
+  }
+
+  private docPath(realmId: string, entity: string, id: string, action: string): string {
+    return this.realmPath(realmId, `/${entity.toLowerCase()}/${encodeURIComponent(id)}/${action}`);
+  }
+
   applyPayment(
     realmId: string,
     entity: 'Invoice' | 'CreditMemo',

@@ -114,6 +114,13 @@ type Handler = (req: Request) => unknown;
 
 const realmOf = (req: Request) => param(req, 'realmId');
 
+function salesEntity(req: Request): 'Invoice' | 'CreditMemo' {
+  const entity = param(req, 'entity').toLowerCase();
+  if (entity === 'invoice') return 'Invoice';
+  if (entity === 'creditmemo') return 'CreditMemo';
+  throw new ControlError('this applies to invoice or creditmemo');
+}
+
 /** Every control endpoint: method, path under /_emulator, handler (its result is the JSON reply, `{ok:true}` for none). */
 function routes(control: EmulatorControl): Array<[Method, string, Handler]> {
   const snapshotAfter = (change: () => unknown) => {
@@ -243,6 +250,36 @@ function routes(control: EmulatorControl): Array<[Method, string, Handler]> {
             req.body,
           ),
         ),
+    ],
+    [
+      'post',
+      '/realms/:realmId/:entity/:id/edit',
+      (req) =>
+        control.editDocument(
+          realmOf(req),
+          salesEntity(req),
+          param(req, 'id'),
+          parse(
+            z
+              .object({
+                lineAmounts: z.array(z.number()).optional(),
+                customerId: z.string().min(1).optional(),
+                privateNote: z.string().optional(),
+              })
+              .strict(),
+            req.body,
+          ),
+        ),
+    ],
+    [
+      'post',
+      '/realms/:realmId/:entity/:id/void',
+      (req) => control.voidDocument(realmOf(req), salesEntity(req), param(req, 'id')),
+    ],
+    [
+      'post',
+      '/realms/:realmId/:entity/:id/delete',
+      (req) => control.deleteDocument(realmOf(req), salesEntity(req), param(req, 'id')),
     ],
     [
       'post',

@@ -159,6 +159,57 @@ export class EmulatorControl {
     return applyPayment(this.opContext(this.realm(realmId)), entity, id, amount);
   }
 
+  /**
+   * A person's edit in the QuickBooks app: a sparse update through the entity's own rules (totals
+   * recomputed, SyncToken +1, LastUpdatedTime now). `lineAmounts` replace the sales lines' amounts in order.
+   */
+  editDocument(
+    realmId: string,
+    entity: 'Invoice' | 'CreditMemo',
+    id: string,
+    changes: { lineAmounts?: number[]; customerId?: string; privateNote?: string },
+  ): JsonObject {
+    const ctx = this.opContext(this.realm(realmId));
+    const current = ENTITIES[entity].read(ctx, id);
+    const body: JsonObject = { Id: current.Id ?? id, SyncToken: current.SyncToken ?? '0' };
+    if (changes.lineAmounts) {
+      const lines = Array.isArray(current.Line) ? current.Line : [];
+      let i = 0;
+      body.Line = lines.flatMap((line) => {
+        if (typeof line !== 'object' || line === null || Array.isArray(line)) return [];
+        if (line.DetailType !== 'SalesItemLineDetail') return [];
+        const amount = changes.lineAmounts?.[i++];
+        if (amount === undefined) return [line];
+        // A person typing an amount: the rate and quantity no longer hold, so they go.
+        const detail =
+          typeof line.SalesItemLineDetail === 'object' &&
+          line.SalesItemLineDetail !== null &&
+          !Array.isArray(line.SalesItemLineDetail)
+            ? line.SalesItemLineDetail
+            : {};
+        const { Qty: _qty, UnitPrice: _price, ...rest } = detail;
+        return [{ ...line, Amount: amount, SalesItemLineDetail: rest }];
+      });
+    }
+    if (changes.customerId) body.CustomerRef = { value: changes.customerId };
+    if (changes.privateNote !== undefined) body.PrivateNote = changes.privateNote;
+    return ENTITIES[entity].update(ctx, body, true);
+  }
+
+  /** Voids the document as a person would in the app (amounts 0, "Voided" before the PrivateNote). */
+  voidDocument(realmId: string, entity: 'Invoice' | 'CreditMemo', id: string): JsonObject {
+    const ctx = this.opContext(this.realm(realmId));
+    const current = ENTITIES[entity].read(ctx, id);
+    return ENTITIES[entity].void(ctx, { Id: current.Id ?? id, SyncToken: current.SyncToken ?? '0' });
+  }
+
+  /** Deletes the document as a person would in the app. */
+  deleteDocument(realmId: string, entity: 'Invoice' | 'CreditMemo', id: string): void {
+    const ctx = this.opContext(this.realm(realmId));
+    const current = ENTITIES[entity].read(ctx, id);
+    ENTITIES[entity].delete(ctx, { Id: current.Id ?? id, SyncToken: current.SyncToken ?? '0' });
+  }
+
   // ---- OAuth ----------------------------------------------------------------------------------------
 
   /** A fresh grant for the realm (as if its admin had just connected the app), without the browser step. */

@@ -15,6 +15,8 @@ function empty(): CountersSnapshot {
     replays: 0,
     dropped: 0,
     faultsInjected: 0,
+    reads: 0,
+    readsByRealm: {},
   };
 }
 
@@ -42,6 +44,12 @@ export class Counters {
   write(entity: string): void {
     this.c.writes += 1;
     bump(this.c.writesByEntity, entity);
+  }
+
+  /** A metered read (GET, query, a batch of queries only, ChangeDataCapture) of one realm. */
+  read(realmId: string): void {
+    this.c.reads += 1;
+    bump(this.c.readsByRealm, realmId);
   }
 
   replay(): void {

@@ -7,6 +7,8 @@ import { ENTITY_NAMES, type EntityName, type RealmSettings } from './types';
 export interface StoredDoc {
   doc: JsonObject;
   deleted: boolean;
+  /** When it was deleted (emulator clock, ms): ChangeDataCapture reports deletions since a time. */
+  deletedAtMs?: number;
 }
 
 /** A reply kept for `requestid` replay. */
@@ -107,9 +109,12 @@ export class Realm {
     this.indexDocNumber(entity, doc, true);
   }
 
-  markDeleted(entity: EntityName, id: string): void {
+  markDeleted(entity: EntityName, id: string, nowMs?: number): void {
     const stored = this.docs[entity].get(id);
-    if (stored) stored.deleted = true;
+    if (stored) {
+      stored.deleted = true;
+      stored.deletedAtMs = nowMs;
+    }
     this.indexDocNumber(entity, stored?.doc, false);
   }
 

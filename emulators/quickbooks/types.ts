@@ -135,6 +135,9 @@ export interface CountersSnapshot {
   dropped: number;
   /** Requests that got an injected fault (any kind, latency included). */
   faultsInjected: number;
+  /** Metered reads (GET, query, batches of queries only, ChangeDataCapture). */
+  reads: number;
+  readsByRealm: Record<string, number>;
 }
 
 export interface OAuthSettings {

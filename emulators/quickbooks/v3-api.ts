@@ -83,6 +83,7 @@ export function describeApiRequest(req: Request, realmId: string, segments: stri
     return { ...base, entity: (from?.[1] ?? 'unknown').toLowerCase(), operation: 'query' };
   }
   if (first === 'batch') return { ...base, entity: 'batch', operation: 'batch' };
+  if (first === 'cdc') return { ...base, entity: 'cdc', operation: 'cdc' };
   if (base.method !== 'POST') return { ...base, entity: first, operation: 'read' };
   const body: unknown = req.body;
   const operation =
@@ -138,6 +139,54 @@ function executeQuery(ctx: ApiContext, text: string | undefined): JsonObject {
   if (page.items.length === 0) return {};
   const items = presentFirst ? page.items : page.items.map(present);
   return { [name]: items, startPosition: page.startPosition, maxResults: items.length };
+}
+
+// ---- change data capture -------------------------------------------------------------------------------
+
+const CDC_MAX_OBJECTS = 1000;
+const CDC_LOOKBACK_MS = 30 * 86_400_000;
+
+/**
+ * GET /cdc?entities=Invoice,CreditMemo&changedSince=…: every document of those entities changed (or
+ * deleted: `{Id, status: "Deleted", MetaData}`) at or after the time, at most 1000 in all, 30 days back at most.
+ */
+function changeDataCapture(ctx: ApiContext): JsonObject {
+  const names = (queryParam(ctx.req, 'entities') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
+  if (names.length === 0) throw errors.validation(faults.requiredParam('entities'));
+  const since = Date.parse(queryParam(ctx.req, 'changedSince') ?? '');
+  if (Number.isNaN(since)) throw errors.validation(faults.requiredParam('changedSince'));
+  if (ctx.op.nowMs - since > CDC_LOOKBACK_MS)
+    throw errors.queryValidation('changedSince: only changes of the last 30 days can be captured');
+  let left = CDC_MAX_OBJECTS;
+  const responses: JsonObject[] = [];
+  for (const raw of names) {
+    const entity = ENTITY_NAMES.find((n) => n.toLowerCase() === raw.toLowerCase());
+    if (!entity) throw errors.unknownQueryEntity(raw);
+    const changed: JsonObject[] = [];
+    for (const stored of ctx.realm.docs[entity].values()) {
+      if (left === 0) break;
+      if (stored.deleted) {
+        if ((stored.deletedAtMs ?? 0) < since) continue;
+        const at = formatDateTime(stored.deletedAtMs ?? ctx.op.nowMs, ctx.realm.settings.utcOffset, true);
+        changed.push({
+          domain: 'QBO',
+          status: 'Deleted',
+          Id: stored.doc.Id ?? '',
+          MetaData: { LastUpdatedTime: at },
+        });
+      } else {
+        const meta = asObject(stored.doc.MetaData);
+        if (Date.parse(asString(meta?.LastUpdatedTime) ?? '') < since) continue;
+        changed.push(ENTITIES[entity].present(ctx.op, stored.doc));
+      }
+      left -= 1;
+    }
+    responses.push(changed.length ? { [entity]: changed, startPosition: 1, maxResults: changed.length } : {});
+  }
+  return { CDCResponse: [{ QueryResponse: responses }] };
 }
 
 // ---- writes -------------------------------------------------------------------------------------------
@@ -265,6 +314,7 @@ function dispatch(ctx: ApiContext): HttpReply {
   }
   if (method === 'GET') {
     if (resource === 'preferences' && second === undefined) return ok({ Preferences: preferences(realm) });
+    if (resource === 'cdc' && second === undefined) return ok(changeDataCapture(ctx));
     if (resource === 'companyinfo' && second !== undefined && third === undefined) {
       if (second !== realm.id && second !== '1') throw errors.objectNotFound('Id');
       return ok({ CompanyInfo: companyInfo(realm) });
@@ -282,12 +332,19 @@ function dispatch(ctx: ApiContext): HttpReply {
   throw errors.unsupportedOperation(`No resource method found for ${method} /${segments.join('/')}`);
 }
 
+function isRead(req: Request, info: RequestInfo): boolean {
+  if (info.operation === 'read' || info.operation === 'query' || info.operation === 'cdc') return true;
+  const items = info.operation === 'batch' ? asArray(asObject(req.body)?.BatchItemRequest) : undefined;
+  return !!items && items.length > 0 && items.every((i) => asObject(i)?.Query !== undefined);
+}
+
 export function apiHandler(state: EmulatorState, log: (msg: string, err: unknown) => void): RequestHandler {
   return async (req: Request, res: Response): Promise<void> => {
     const realmId = String((req.params as Record<string, unknown>).realmId);
     const segments = restSegments(req);
     const info = describeApiRequest(req, realmId, segments);
     state.counters.request('api', `${info.method} ${info.entity} ${info.operation}`, realmId);
+    if (isRead(req, info)) state.counters.read(realmId);
     countOutcome(state, res);
     const t = () => replyTime(state, realmId);
     const style = state.replies.effective(realmId);

@@ -32,7 +32,9 @@ export function adminApi(): AdminApi {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
-      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, text };
+      // (a CSV export is text: only JSON is parsed)
+      const json = text && !res.headers.get('content-type')?.startsWith('text/csv');
+      return { status: res.status, body: (json ? JSON.parse(text) : undefined) as T, text };
     },
   };
 }

@@ -1,6 +1,12 @@
+import type { IntegrationListener } from '../settings/integrations';
 import type { PayloadCodec } from '@temporalio/common';
 import type { Express } from 'express';
 import type { BackfillStarter } from '../bill-sync/backfill';
+import {
+  reconciliationSchedulesFollow,
+  type ReconciliationScheduler,
+  type ReconciliationStarter,
+} from '../bill-sync/reconciliation';
 import type { RunLinks } from '../bill-sync/runs-and-events';
 import { sweepSchedulesFollow, type SweepScheduler } from '../bill-sync/sweep';
 import type { SyncRequester } from '../bill-sync/sync-requester';
@@ -14,6 +20,8 @@ import { webhookKeyring } from '../settings/m3ter-connection';
 import type { ReferenceCache } from '../settings/reference-cache';
 import { createApp, type HealthCheck } from './app';
 import { backfillRoutes } from './routes/backfill.routes';
+import { reconciliationRoutes } from './routes/reconciliation.routes';
+import { quickBooksWebhookRoutes } from './routes/quickbooks-webhook.routes';
 import { m3terRoutes } from './routes/m3ter.routes';
 import { billSyncRoutes } from './routes/bill-sync.routes';
 import { codecRoutes } from './routes/codec.routes';
@@ -30,6 +38,12 @@ export interface ServiceApiDeps {
   m3ter?: M3terClient;
   reference: ReferenceCache;
   backfills: BackfillStarter;
+  /** Starts reconciliation workflows (absent: stored runs are served, none started). */
+  reconciliations?: ReconciliationStarter;
+  /** The daily reconciliations' schedules, made and removed with their integrations. */
+  reconciliationSchedules?: ReconciliationScheduler;
+  /** QBO_WEBHOOK_VERIFIER_TOKEN: QuickBooks' change notifications (unset: POST /webhooks/quickbooks answers 409). */
+  quickBooksVerifierToken?: string;
   /** The missed-webhook sweeps' schedules (absent without m3ter's API). */
   sweeps?: SweepScheduler;
   /** For previews (reads only). */
@@ -66,6 +80,10 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
         },
       ),
       quickBooksCallbackRoutes(connectFlow),
+      quickBooksWebhookRoutes(
+        { db, logger },
+        { verifierToken: deps.quickBooksVerifierToken, maxBodyBytes: deps.maxBodyBytes },
+      ),
       codecRoutes({
         ...deps.codec,
         adminApiKey: deps.adminApiKey,
@@ -79,7 +97,10 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
         secretBox,
         logger,
         reference: deps.reference,
-        integrationListener: deps.sweeps && sweepSchedulesFollow(deps.sweeps, logger),
+        integrationListener: bothListeners(
+          deps.sweeps && sweepSchedulesFollow(deps.sweeps, logger),
+          deps.reconciliationSchedules && reconciliationSchedulesFollow(deps.reconciliationSchedules, logger),
+        ),
       }),
       quickBooksConnectRoutes(connectFlow),
       billSyncRoutes({
@@ -91,7 +112,24 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
         links: deps.links,
       }),
       backfillRoutes({ db, m3ter: deps.m3ter, backfills: deps.backfills, sweeps: deps.sweeps }),
+      reconciliationRoutes({ db, m3ter: deps.m3ter, reconciliations: deps.reconciliations }),
       m3terRoutes({ db, m3ter: deps.m3ter, secretBox, webhookUrl: deps.webhookUrl }),
     ],
   });
+}
+
+/** Both schedules follow the integrations (each listener already swallows and logs its own failures). */
+function bothListeners(
+  ...listeners: Array<IntegrationListener | undefined>
+): IntegrationListener | undefined {
+  const present = listeners.filter((l): l is IntegrationListener => l !== undefined);
+  if (present.length === 0) return undefined;
+  return {
+    created: async (id) => {
+      for (const l of present) await l.created(id);
+    },
+    deleted: async (id) => {
+      for (const l of present) await l.deleted(id);
+    },
+  };
 }

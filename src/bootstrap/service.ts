@@ -20,6 +20,9 @@ import { PgRateGovernor } from '../quickbooks/rate-governor';
 import { createReferenceCache, type ReferenceCache } from '../settings/reference-cache';
 import { ensureSweepSchedules } from '../bill-sync/sweep';
 import { temporalBackfillStarter } from '../temporal/backfill-starter';
+import { temporalReconciliationStarter } from '../temporal/reconciliation-starter';
+import { temporalReconciliationScheduler } from '../temporal/reconciliation-scheduler';
+import { ensureReconciliationSchedules } from '../bill-sync/reconciliation';
 import { temporalSyncRequester } from '../temporal/bill-sync-starter';
 import { connectTemporalClient, connectWorker, type TemporalClientHandle } from '../temporal/connection';
 import { temporalSweepScheduler } from '../temporal/sweep-scheduler';
@@ -144,6 +147,7 @@ async function startWorkerRole(w: Wiring): Promise<void> {
       }),
       syncs: temporalSyncRequester(temporal.client, taskQueue),
       sweeps: w.m3ter && temporalSweepScheduler(temporal.client, taskQueue),
+      reconciliationSchedules: w.m3ter && temporalReconciliationScheduler(temporal.client, taskQueue),
     }),
   });
   const running = worker.run();
@@ -174,6 +178,13 @@ async function startApiRole(w: Wiring): Promise<void> {
       (count) => logger.info({ integrations: count }, 'sweep schedules in place'),
       (err: unknown) =>
         logger.warn({ err }, 'sweep schedules could not be checked; a GET of a sweep makes one'),
+    );
+  const reconciliationSchedules = w.m3ter && temporalReconciliationScheduler(temporal.client, taskQueue);
+  if (reconciliationSchedules)
+    // Every integration has its daily reconciliation (made here for those created while no API ran).
+    ensureReconciliationSchedules(db, reconciliationSchedules).then(
+      (count) => logger.info({ integrations: count }, 'reconciliation schedules in place'),
+      (err: unknown) => logger.warn({ err }, 'reconciliation schedules could not be checked'),
     );
   const healthChecks: HealthCheck[] = [
     { name: 'database', check: async () => (await db.query('SELECT 1'), { ok: true }) },
@@ -206,6 +217,8 @@ async function startApiRole(w: Wiring): Promise<void> {
     m3ter: w.m3ter,
     reference: w.reference,
     backfills: temporalBackfillStarter(temporal.client, taskQueue),
+    reconciliations: temporalReconciliationStarter(temporal.client, taskQueue),
+    reconciliationSchedules,
     sweeps,
     connector: quickBooksConnector(w),
     endpoints,
@@ -219,6 +232,7 @@ async function startApiRole(w: Wiring): Promise<void> {
       verify: env.M3TER_WEBHOOK_VERIFY,
       rateLimitPerMinute: env.WEBHOOK_RATE_LIMIT_PER_MINUTE,
     },
+    quickBooksVerifierToken: env.QBO_WEBHOOK_VERIFIER_TOKEN,
     webhookUrl: `${publicBaseUrl(env)}/webhooks/m3ter`,
     codec: { codec: new EncryptionCodec(secrets.encryptionKey), allowedOrigins: codecOrigins },
     healthChecks,

@@ -50,6 +50,8 @@ export const envSchema = z.object({
   /** How long reference data read from m3ter is used before it is read again (configuration events refresh it at once). */
   REFERENCE_DATA_TTL_SECONDS: z.coerce.number().int().min(0).default(3600),
   M3TER_WEBHOOK_API_KEY: z.string().min(1).optional(),
+  /** The Intuit app's webhook verifier token: `POST /webhooks/quickbooks` checks `intuit-signature` with it. */
+  QBO_WEBHOOK_VERIFIER_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
   M3TER_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().positive().default(300),
   /**

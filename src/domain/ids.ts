@@ -16,6 +16,16 @@ export function backfillWorkflowId(backfillId: string): string {
   return `backfill/${backfillId}`;
 }
 
+/** Temporal workflow id of one reconciliation run. */
+export function reconciliationWorkflowId(runId: string): string {
+  return `reconciliation/${runId}`;
+}
+
+/** Temporal schedule id of an integration's daily reconciliation (its workflows are named after it). */
+export function reconciliationScheduleId(integrationId: string): string {
+  return `reconciliation-schedule/${integrationId}`;
+}
+
 /** Temporal schedule id of an integration's sweep for missed webhooks (its workflows are named after it). */
 export function sweepScheduleId(integrationId: string): string {
   return `sweep/${integrationId}`;

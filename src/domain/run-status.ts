@@ -39,5 +39,7 @@ export const INTEGRATION_EVENT_TYPES = [
   'integration.authentication.error',
   'integration.perform.error',
   'integration.disabled.error',
+  /** A linked document was edited, voided or deleted in QuickBooks (its webhook). */
+  'integration.quickbooks.document.changed',
 ] as const;
 export type IntegrationEventType = (typeof INTEGRATION_EVENT_TYPES)[number];

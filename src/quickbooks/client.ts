@@ -36,7 +36,18 @@ interface NodeQuickBooks {
   getCustomer(id: string, cb: Callback): void;
   findCustomers(criteria: Criteria, cb: Callback): void;
   getPreferences(cb: Callback): void;
+  batch(items: object[], cb: Callback): void;
+  changeDataCapture(entities: string[], since: string, cb: Callback): void;
 }
+
+/** A document as ChangeDataCapture reports it: changed (the whole entity) or deleted (its id). */
+export type ChangedDocument =
+  | { type: QboDocumentType; status: 'changed'; document: Invoice | CreditMemo }
+  | { type: QboDocumentType; status: 'deleted'; id: string; lastUpdated?: string };
+
+/** Queries per batch request, and rows per query: QuickBooks' own limits. */
+export const BATCH_MAX_ITEMS = 30;
+export const QUERY_MAX_RESULTS = 1000;
 
 export interface QuickBooksClientOptions {
   realmId: string;
@@ -200,6 +211,62 @@ export class QuickBooksClient {
     return this.call((cb) => this.qbo.createCustomer(entity, cb), CustomerSchema, write('customer.create'));
   }
 
+  /**
+   * Several queries of invoices or credit memos in one request (batch, 30 at most): one metered read for up
+   * to 30 × 1000 documents. Each query's rows, in order; a query QuickBooks refused fails the whole call.
+   */
+  async batchQuery(
+    queries: ReadonlyArray<{ type: QboDocumentType; query: string }>,
+  ): Promise<Array<Array<Invoice | CreditMemo>>> {
+    if (queries.length === 0) return [];
+    if (queries.length > BATCH_MAX_ITEMS) throw new RangeError(`at most ${BATCH_MAX_ITEMS} queries a batch`);
+    const items = queries.map((q, i) => ({ bId: `q${i}`, Query: q.query }));
+    const body = await this.raw((cb) => this.qbo.batch(items, cb), read('batch.query'));
+    const replies = (body as { BatchItemResponse?: unknown } | null)?.BatchItemResponse;
+    if (!Array.isArray(replies)) throw unreadable('batch');
+    const byId = new Map<string, Record<string, unknown>>();
+    for (const r of replies as Array<Record<string, unknown>>) byId.set(String(r.bId), r);
+    return queries.map((q, i) => {
+      const reply = byId.get(`q${i}`);
+      if (!reply || reply.Fault) throw batchFault(reply?.Fault);
+      const rows = (reply.QueryResponse as Record<string, unknown> | undefined)?.[q.type];
+      if (rows === undefined) return [];
+      if (!Array.isArray(rows)) throw unreadable(`batch query ${q.type}`);
+      const schema = q.type === 'Invoice' ? InvoiceSchema : CreditMemoSchema;
+      return rows.map((r) => parse(schema, r, q.type));
+    });
+  }
+
+  /** Invoices and credit memos changed or deleted since a time (ChangeDataCapture: 30 days back, 1000 at most). */
+  async changedDocuments(since: Date): Promise<ChangedDocument[]> {
+    const body = await this.raw(
+      (cb) => this.qbo.changeDataCapture(['Invoice', 'CreditMemo'], since.toISOString(), cb),
+      read('cdc.read'),
+    );
+    const cdc = (body as { CDCResponse?: unknown } | null)?.CDCResponse;
+    if (!Array.isArray(cdc)) throw unreadable('ChangeDataCapture');
+    const out: ChangedDocument[] = [];
+    for (const part of cdc as Array<{ QueryResponse?: unknown }>) {
+      const responses = Array.isArray(part.QueryResponse) ? part.QueryResponse : [];
+      for (const response of responses as Array<Record<string, unknown>>) {
+        for (const type of ['Invoice', 'CreditMemo'] as const) {
+          const rows = response[type];
+          if (!Array.isArray(rows)) continue;
+          for (const row of rows as Array<Record<string, unknown>>) {
+            if (row.status === 'Deleted') {
+              const meta = row.MetaData as { LastUpdatedTime?: string } | undefined;
+              out.push({ type, status: 'deleted', id: String(row.Id), lastUpdated: meta?.LastUpdatedTime });
+            } else {
+              const schema = type === 'Invoice' ? InvoiceSchema : CreditMemoSchema;
+              out.push({ type, status: 'changed', document: parse(schema, row, type) });
+            }
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   getPreferences(): Promise<Preferences> {
     return this.call((cb) => this.qbo.getPreferences(cb), PreferencesSchema, read('preferences.read'));
   }
@@ -270,6 +337,19 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   const result = schema.safeParse(value);
   if (!result.success) throw unreadable(what, result.error.issues[0]?.message);
   return result.data;
+}
+
+function batchFault(fault: unknown): QuickBooksError {
+  const first = (fault as { Error?: Array<{ code?: string; Message?: string; Detail?: string }> } | undefined)
+    ?.Error?.[0];
+  return new QuickBooksError(
+    `QuickBooks refused a batched query: ${first?.Detail ?? first?.Message ?? 'no answer'}`,
+    {
+      kind: 'fault',
+      uncertain: false,
+      code: first?.code,
+    },
+  );
 }
 
 function unreadable(what: string, why?: string): QuickBooksError {

@@ -3,3 +3,4 @@
 export { billSync, billChangedSignal, syncStatusQuery } from './bill-sync.workflow';
 export { billBackfill, backfillProgressQuery } from './backfill.workflow';
 export { billSweep } from './sweep.workflow';
+export { billReconciliation, scheduledReconciliation } from './reconciliation.workflow';

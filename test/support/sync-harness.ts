@@ -1,3 +1,6 @@
+import { quickBooksWebhookRoutes } from '../../src/api/routes/quickbooks-webhook.routes';
+import { reconciliationRoutes } from '../../src/api/routes/reconciliation.routes';
+import { temporalReconciliationStarter } from '../../src/temporal/reconciliation-starter';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -55,6 +58,8 @@ import { workflowBundle } from './workflow-bundle';
 
 export const WEBHOOK_SECRET = 'test-webhook-secret-0123456789abcdef';
 export const WEBHOOK_API_KEY = 'test-webhook-key';
+/** The verifier token of the QuickBooks webhook (`intuit-signature`). */
+export const QBO_VERIFIER_TOKEN = 'test-intuit-verifier-token';
 
 /**
  * Everything a bill-sync test needs, all real: a migrated PostgreSQL database of its own, the QuickBooks
@@ -85,6 +90,8 @@ export interface SyncHarness {
   connectorOptions: Partial<QuickBooksConnectorOptions>;
   endpoints: QuickBooksEndpoints;
   mail: ReceivedMail[];
+  /** What each QuickBooks webhook's processing (after its 200) did, in order. */
+  quickBooksNotifications: Array<{ new: number; events: number }>;
   /** Starts (another) worker process-equivalent on the task queue. */
   startWorker(options?: { shutdownGraceTime?: string }): Promise<Worker>;
   stopWorkers(): Promise<void>;
@@ -159,6 +166,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   const encryptionKey = options.encryptionKey ?? randomBytes(32);
   const secretBox = createSecretBox(encryptionKey);
   const logger = options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const quickBooksNotifications: Array<{ new: number; events: number }> = [];
   const taskQueue = uniqueTaskQueue('bill-sync');
   const dataConverter = options.encryptPayloads ? createDataConverter(encryptionKey) : undefined;
   const temporal = dataConverter
@@ -183,6 +191,10 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     logger,
     settings: { reference, integrationListener: sweeps && sweepSchedulesFollow(sweeps, logger) },
     publicRouters: [
+      quickBooksWebhookRoutes(
+        { db, logger, onProcessed: (outcome) => quickBooksNotifications.push(outcome) },
+        { verifierToken: QBO_VERIFIER_TOKEN, maxBodyBytes: 1_048_576 },
+      ),
       webhookRoutes(
         { db, syncs, logger, m3ter: m3terClient, reference },
         {
@@ -219,6 +231,11 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
         links: { temporalUiUrl: 'http://127.0.0.1:8233', namespace: 'default' },
       }),
       m3terRoutes(m3terConnection),
+      reconciliationRoutes({
+        db,
+        m3ter: m3terClient,
+        reconciliations: temporalReconciliationStarter(temporal.client, taskQueue),
+      }),
       backfillRoutes({
         db,
         m3ter: m3terClient,
@@ -289,6 +306,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     connectorOptions,
     endpoints,
     mail: smtp.messages,
+    quickBooksNotifications,
     startWorker,
     stopWorkers,
     async connectCredential(realmId) {

@@ -168,7 +168,7 @@ export function defineEntity(rules: EntityRules): EntityModule {
       if (!rules.checkDelete) throw errors.unsupportedOperation(`Delete for ${rules.name}`);
       const stored = existing(ctx, body);
       rules.checkDelete(ctx, stored.doc);
-      ctx.realm.markDeleted(rules.name, stored.doc.Id as string);
+      ctx.realm.markDeleted(rules.name, stored.doc.Id as string, ctx.nowMs);
       return { status: 'Deleted', domain: 'QBO', Id: stored.doc.Id };
     },
     read(ctx, id) {

@@ -1,0 +1,8 @@
+/** The activities of the reconciliation workflow. */
+export interface ReconciliationActivities {
+  /** Carries out a recorded run (reads m3ter and QuickBooks, stores the results); its counts. */
+  reconcile(input: { runId: string }): Promise<{ bills: number; quickBooksReads: number; adopted: number }>;
+  /** The schedule's run over the last two billing months, recorded; null when there is nothing to do. */
+  openScheduledReconciliation(input: { integrationId: string }): Promise<{ runId: string } | null>;
+  recordReconciliationFailure(input: { runId: string; error: string }): Promise<void>;
+}
