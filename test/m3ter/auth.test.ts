@@ -78,10 +78,10 @@ describe('m3ter client: client-credentials token', () => {
     });
   });
 
-  it('gives up with a 401 M3terApiError when the retried call is refused too', async () => {
+  it('gives up with a 401 M3terApiError when the calls with three new tokens are refused too', async () => {
     const em = emulator();
     const { client } = clientFor(em);
-    em.control.failNext(2, { type: 'status', status: 401, message: 'token rejected' });
+    em.control.failNext(4, { type: 'status', status: 401, message: 'token rejected' });
     const err = await client.getAccount('a1').catch((e: unknown) => e);
     assert.ok(err instanceof M3terApiError);
     assert.equal(err.status, 401);
@@ -93,7 +93,8 @@ describe('m3ter client: client-credentials token', () => {
       err.message,
       `m3ter GET /organizations/${em.defaultOrgId}/accounts/a1 failed (HTTP 401 UNAUTHORIZED): token rejected`,
     );
-    assert.equal(em.control.counters().tokenGrants, 2);
+    assert.equal(em.control.counters().tokenGrants, 4);
+    assert.equal(em.control.counters().faultsInjected, 4);
   });
 
   it('reports bad credentials as a 401 from /oauth/token', async () => {
