@@ -9,8 +9,7 @@
  * Exit code 0 when every bill ended COMPLETE or SKIPPED, 1 otherwise, 2 for a usage error.
  */
 import { parseArgs } from 'node:util';
-import { SingleBar } from 'cli-progress';
-import { adminApi, runCli, UsageError, type AdminApi } from './support/admin-api';
+import { adminApi, pollWithProgressBar, runCli, UsageError, type AdminApi } from './support/admin-api';
 
 interface Backfill {
   id: string;
@@ -44,11 +43,10 @@ async function main(): Promise<number> {
   const api = adminApi();
   let backfill: Backfill;
   if (values.watch) {
-    backfill = await call<Backfill>(api, 'GET', `/backfills/${encodeURIComponent(values.watch)}`);
+    backfill = await api.call<Backfill>('GET', `/backfills/${encodeURIComponent(values.watch)}`);
   } else {
     if (!values.integration || !values.from || !values.to) throw new UsageError(USAGE);
-    backfill = await call<Backfill>(
-      api,
+    backfill = await api.call<Backfill>(
       'POST',
       `/integrations/${encodeURIComponent(values.integration)}/backfill`,
       {
@@ -74,35 +72,18 @@ async function main(): Promise<number> {
 }
 
 /** Polls the backfill until it ends, drawing a bar of the bills done out of those found so far. */
-async function watch(api: AdminApi, first: Backfill, intervalMs: number): Promise<Backfill> {
-  const bar = new SingleBar({
+function watch(api: AdminApi, first: Backfill, intervalMs: number): Promise<Backfill> {
+  const done = (b: Backfill) => b.progress.complete + b.progress.skipped + b.progress.failed;
+  return pollWithProgressBar({
+    first,
+    read: (b) => api.call<Backfill>('GET', `/backfills/${encodeURIComponent(b.id)}`),
     format:
       '{bar} {done}/{found} | started {started} | complete {complete} | skipped {skipped} | failed {failed}',
-    noTTYOutput: true,
-    notTTYSchedule: 5000,
-    hideCursor: true,
+    total: (b) => b.progress.found,
+    value: done,
+    payload: (b) => ({ ...b.progress, done: done(b) }),
+    intervalMs,
   });
-  const payload = (b: Backfill) => ({ ...b.progress, done: done(b) });
-  const done = (b: Backfill) => b.progress.complete + b.progress.skipped + b.progress.failed;
-  let backfill = first;
-  bar.start(Math.max(backfill.progress.found, 1), done(backfill), payload(backfill));
-  try {
-    while (backfill.status === 'RUNNING') {
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-      backfill = await call<Backfill>(api, 'GET', `/backfills/${encodeURIComponent(backfill.id)}`);
-      bar.setTotal(Math.max(backfill.progress.found, 1));
-      bar.update(done(backfill), payload(backfill));
-    }
-  } finally {
-    bar.stop();
-  }
-  return backfill;
-}
-
-async function call<T>(api: AdminApi, method: string, apiPath: string, body?: unknown): Promise<T> {
-  const res = await api.request<T>(method, apiPath, body);
-  if (res.status >= 300) throw new Error(`${method} ${apiPath}: ${res.status} ${res.text}`);
-  return res.body;
 }
 
 runCli(main);

@@ -10,9 +10,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { SingleBar } from 'cli-progress';
 import { formatMinor } from '../src/domain/money';
-import { adminApi, runCli, UsageError, type AdminApi } from './support/admin-api';
+import { adminApi, pollWithProgressBar, runCli, UsageError, type AdminApi } from './support/admin-api';
 
 interface Run {
   id: string;
@@ -53,11 +52,10 @@ async function main(): Promise<number> {
   const api = adminApi();
   let run: Run;
   if (values.watch) {
-    run = await call<Run>(api, 'GET', `/reconciliations/${encodeURIComponent(values.watch)}?result=MATCHED`);
+    run = await api.call<Run>('GET', `/reconciliations/${encodeURIComponent(values.watch)}?result=MATCHED`);
   } else {
     if (!values.integration || !values.from || !values.to) throw new UsageError(USAGE);
-    run = await call<Run>(
-      api,
+    run = await api.call<Run>(
       'POST',
       `/integrations/${encodeURIComponent(values.integration)}/reconciliations`,
       {
@@ -92,33 +90,15 @@ async function main(): Promise<number> {
 }
 
 /** Polls the run until it ends (only the run, no results), drawing a bar of the bills compared. */
-async function watch(api: AdminApi, first: Run, intervalMs: number): Promise<Run> {
-  const bar = new SingleBar({
+function watch(api: AdminApi, first: Run, intervalMs: number): Promise<Run> {
+  return pollWithProgressBar({
+    first,
+    read: (run) => api.call<Run>('GET', `/reconciliations/${encodeURIComponent(run.id)}?billId=-`),
     format: '{bar} {value}/{total} bills compared',
-    noTTYOutput: true,
-    notTTYSchedule: 5000,
-    hideCursor: true,
+    total: (run) => run.progress.listed,
+    value: (run) => run.progress.checked,
+    intervalMs,
   });
-  let run = first;
-  const path = () => `/reconciliations/${encodeURIComponent(run.id)}?billId=-`;
-  bar.start(Math.max(run.progress.listed, 1), run.progress.checked);
-  try {
-    while (run.status === 'RUNNING') {
-      await new Promise((resolve) => setTimeout(resolve, intervalMs));
-      run = await call<Run>(api, 'GET', path());
-      bar.setTotal(Math.max(run.progress.listed, 1));
-      bar.update(run.progress.checked);
-    }
-  } finally {
-    bar.stop();
-  }
-  return run;
-}
-
-async function call<T>(api: AdminApi, method: string, apiPath: string, body?: unknown): Promise<T> {
-  const res = await api.request<T>(method, apiPath, body);
-  if (res.status >= 300) throw new Error(`${method} ${apiPath}: ${res.status} ${res.text}`);
-  return res.body;
 }
 
 runCli(main);
