@@ -1,6 +1,7 @@
 import express, { type Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { ValidationError } from '../../domain/errors';
 import { PG_INTEGER, parseOrThrow } from '../../domain/validation';
 import { errorResponses } from '../openapi';
 import type { Logger } from '../../platform/logger';
@@ -64,6 +65,7 @@ export function routes(registry: OpenAPIRegistry, tag: string, logger?: Logger):
     router,
     route(spec, handler) {
       const status = spec.status ?? 200;
+      const bodyRequired = spec.body !== undefined && !spec.body.safeParse(undefined).success;
       registry.registerPath({
         method: spec.method,
         path: spec.path,
@@ -75,7 +77,7 @@ export function routes(registry: OpenAPIRegistry, tag: string, logger?: Logger):
           query: spec.query,
           body: spec.body
             ? {
-                required: !spec.body.safeParse(undefined).success,
+                required: bodyRequired,
                 content: { 'application/json': { schema: spec.body } },
               }
             : undefined,
@@ -90,6 +92,10 @@ export function routes(registry: OpenAPIRegistry, tag: string, logger?: Logger):
       });
       const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
       router[spec.method](expressPath, async (req, res) => {
+        // body-parser turns an empty JSON body into {}, which an all-optional schema would accept.
+        if (bodyRequired && !sentBody(req)) {
+          throw ValidationError.field('(body)', 'a JSON body is required');
+        }
         const input = {
           params: spec.params ? parseOrThrow(spec.params, req.params, 'params') : undefined,
           query: spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined,
@@ -108,6 +114,11 @@ export function routes(registry: OpenAPIRegistry, tag: string, logger?: Logger):
       });
     },
   };
+}
+
+function sentBody(req: express.Request): boolean {
+  const length = Number(req.headers['content-length'] ?? NaN);
+  return req.headers['transfer-encoding'] !== undefined || length > 0;
 }
 
 // Shared request and response pieces.
