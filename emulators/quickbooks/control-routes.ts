@@ -39,11 +39,18 @@ const faultAction = z.discriminatedUnion('type', [
   z.object({ type: z.literal('drop') }),
   z.object({ type: z.literal('commit-then-drop') }),
   z.object({ type: z.literal('latency'), ms: z.number().min(0) }),
+  z.object({
+    type: z.literal('fault'),
+    code: z.string().min(1),
+    message: z.string().optional(),
+    detail: z.string().optional(),
+    element: z.string().optional(),
+  }),
 ]);
 
 const faultMatch = z
   .object({
-    target: z.enum(['api', 'oauth']),
+    target: z.enum(['api', 'oauth', 'batch-item']),
     realmId: z.string(),
     method: z.string(),
     entity: z.string(),
@@ -64,6 +71,7 @@ const limitSettings = z
     enabled: z.boolean(),
     requestsPerMinute: z.number().int().min(1),
     maxConcurrent: z.number().int().min(1),
+    batchesPerMinute: z.number().int().min(1),
   })
   .partial()
   .strict();

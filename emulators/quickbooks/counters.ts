@@ -17,6 +17,9 @@ function empty(): CountersSnapshot {
     faultsInjected: 0,
     reads: 0,
     readsByRealm: {},
+    batches: 0,
+    batchItems: 0,
+    largestBatch: 0,
   };
 }
 
@@ -50,6 +53,12 @@ export class Counters {
   read(realmId: string): void {
     this.c.reads += 1;
     bump(this.c.readsByRealm, realmId);
+  }
+
+  batch(items: number): void {
+    this.c.batches += 1;
+    this.c.batchItems += items;
+    this.c.largestBatch = Math.max(this.c.largestBatch, items);
   }
 
   replay(): void {

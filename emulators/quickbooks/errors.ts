@@ -87,6 +87,18 @@ function entry(code: string, Message: string, Detail: string, element = ''): Fau
   return { Message, Detail, code, element };
 }
 
+/** An injected Fault (FaultAction `fault`): a ValidationFault with the given code. */
+export function injectedFault(f: {
+  code: string;
+  message?: string;
+  detail?: string;
+  element?: string;
+}): QboError {
+  return new QboError(400, [
+    entry(f.code, f.message ?? 'Injected fault', f.detail ?? `Injected fault ${f.code}`, f.element),
+  ]);
+}
+
 /** Several validation problems of one request become one Fault with several Error entries. */
 export function validationErrors(entries: FaultEntry[]): QboError {
   return new QboError(400, entries);
@@ -236,6 +248,15 @@ export const errors = {
     new QboError(400, [faults.invalidProperty(detail, element)]),
   unsupportedOperation: (detail: string): QboError =>
     new QboError(400, [entry('500', 'Unsupported Operation', `Operation ${detail} is not supported.`)]),
+  batchIdTooLong: (bId: string, max: number): QboError =>
+    new QboError(400, [
+      entry(
+        '2050',
+        'String length is either shorter or longer than supported by specification',
+        `bId ${JSON.stringify(bId)} is longer than the ${max} characters allowed when the batch has a requestid`,
+        'bId',
+      ),
+    ]),
   tooManyBatchItems: (max: number, got: number): QboError =>
     new QboError(400, [
       entry(

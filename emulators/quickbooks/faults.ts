@@ -8,7 +8,7 @@ import type { FaultAction, FaultMatch, FaultSettings, FaultState, QueuedFault } 
 
 /** What a request is, for matching queued faults and for counters. */
 export interface RequestInfo {
-  target: 'api' | 'oauth';
+  target: 'api' | 'oauth' | 'batch-item';
   method: string;
   realmId?: string;
   /** Lower-case: invoice, creditmemo, customer, item, query, batch, preferences, companyinfo, token, revoke … */

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Request, Response } from 'express';
 import {
+  injectedFault,
   authenticationFailedReply,
   gatewayTimeoutReply,
   plainStatusReply,
@@ -80,6 +81,10 @@ export async function applyFault(
   }
   if (action.type === 'status') {
     sendReply(res, injectedStatusReply(action.status, t(), style));
+    return 'handled';
+  }
+  if (action.type === 'fault') {
+    sendReply(res, injectedFault(action).toReply(t()));
     return 'handled';
   }
   return 'commit-then-drop';

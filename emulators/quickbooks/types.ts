@@ -38,6 +38,8 @@ export interface LimitSettings {
   requestsPerMinute: number;
   /** Requests in flight at once (default 10). */
   maxConcurrent: number;
+  /** Batch requests per minute, a budget of their own beside `requestsPerMinute` (default 40). */
+  batchesPerMinute: number;
 }
 
 /**
@@ -87,12 +89,17 @@ export type FaultAction =
   /** Process and store (and record the requestid reply), then destroy the connection without a response. */
   | { type: 'commit-then-drop' }
   /** Wait this long, then process normally. */
-  | { type: 'latency'; ms: number };
+  | { type: 'latency'; ms: number }
+  /**
+   * Answer with this Fault instead of processing: for a request, HTTP 400 with a ValidationFault; for a batch
+   * item (`match.target: 'batch-item'`), that item's Fault while the others are processed.
+   */
+  | { type: 'fault'; code: string; message?: string; detail?: string; element?: string };
 
 /** Which requests a queued fault applies to; every given field must match (case-insensitive). */
 export interface FaultMatch {
-  /** `api` (default): /v3 routes; `oauth`: the token and revoke endpoints. */
-  target?: 'api' | 'oauth';
+  /** `api` (default): /v3 routes; `oauth`: the token and revoke endpoints; `batch-item`: one item of a batch. */
+  target?: 'api' | 'oauth' | 'batch-item';
   realmId?: string;
   method?: string;
   /** invoice, creditmemo, customer, item, query, batch, preferences, companyinfo; for oauth: token, revoke. */
@@ -138,6 +145,11 @@ export interface CountersSnapshot {
   /** Metered reads (GET, query, batches of queries only, ChangeDataCapture). */
   reads: number;
   readsByRealm: Record<string, number>;
+  /** Batch requests admitted, and the items they carried. */
+  batches: number;
+  batchItems: number;
+  /** The largest batch seen. */
+  largestBatch: number;
 }
 
 export interface OAuthSettings {

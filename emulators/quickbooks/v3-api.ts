@@ -10,6 +10,7 @@ import {
   authenticationFailedReply,
   authorizationFailedReply,
   errors,
+  injectedFault,
   faults,
   QboError,
   systemFaultReply,
@@ -44,6 +45,8 @@ import { ENTITY_NAMES, type EntityName } from './types';
 const MAX_REQUEST_ID = 50;
 const MAX_BATCH_REQUEST_ID = 36;
 const MAX_BATCH_ITEMS = 30;
+/** With a batch-level requestid, each bId may be at most 10 characters. */
+const MAX_BATCH_ID_WITH_REQUEST_ID = 10;
 
 interface ApiContext {
   state: EmulatorState;
@@ -279,6 +282,17 @@ function batchItem(ctx: ApiContext, raw: Json): JsonObject {
         'BatchItemRequest',
       );
     const operation = asString(item.operation)?.toLowerCase() ?? 'create';
+    const injected = ctx.state.faults.decide({
+      target: 'batch-item',
+      method: 'POST',
+      realmId: ctx.realm.id,
+      entity: entity.toLowerCase(),
+      operation,
+    }).action;
+    if (injected?.type === 'fault') {
+      ctx.state.counters.faultInjected();
+      throw injectedFault(injected);
+    }
     const isVoid = operation === 'update' && asString(item.optionsData)?.toLowerCase() === 'void';
     return { bId, [entity]: runWrite(ctx, entity, isVoid ? 'void' : operation, item[entity]) };
   } catch (e) {
@@ -293,6 +307,13 @@ function batch(ctx: ApiContext): HttpReply {
     const items = asArray(asObject(ctx.req.body)?.BatchItemRequest);
     if (!items) throw errors.validation(faults.requiredParam('BatchItemRequest'));
     if (items.length > MAX_BATCH_ITEMS) throw errors.tooManyBatchItems(MAX_BATCH_ITEMS, items.length);
+    if (queryParam(ctx.req, 'requestid')) {
+      const long = items
+        .map((i) => asString(asObject(i)?.bId) ?? '')
+        .find((b) => b.length > MAX_BATCH_ID_WITH_REQUEST_ID);
+      if (long !== undefined) throw errors.batchIdTooLong(long, MAX_BATCH_ID_WITH_REQUEST_ID);
+    }
+    ctx.state.counters.batch(items.length);
     return {
       status: 200,
       body: { BatchItemResponse: items.map((i) => batchItem(ctx, i)), time: timeField(ctx) },
@@ -360,7 +381,7 @@ export function apiHandler(state: EmulatorState, log: (msg: string, err: unknown
       return;
     }
     const realm = state.store.realm(realmId);
-    const admission = state.limiter.admit(realmId, state.clock.now());
+    const admission = state.limiter.admit(realmId, state.clock.now(), info.operation === 'batch');
     if (!admission.ok) {
       sendReply(res, throttledReply(t(), style));
       return;

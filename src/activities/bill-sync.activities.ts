@@ -13,6 +13,7 @@ import { SyncFailureError } from '../domain/sync-failure';
 import type { M3terClient } from '../m3ter/client';
 import type { Logger } from '../platform/logger';
 import { metrics } from '../platform/metrics';
+import type { DocumentWriter } from '../quickbooks/batch-writer';
 import type { QuickBooksConnector } from '../quickbooks/connector';
 import type { ReferenceCache } from '../settings/reference-cache';
 import { documentUrl, type QuickBooksEndpoints } from '../quickbooks/endpoints';
@@ -29,6 +30,10 @@ export interface BillSyncDeps {
   endpoints: Pick<QuickBooksEndpoints, 'appBaseUrl'>;
   notifier: DisabledNotifier;
   logger: Logger;
+  /** How creates and updates go out (default: one request each). */
+  documentWriter?: DocumentWriter;
+  /** How long a step waits after QuickBooks answered 429 (default 15 s). */
+  throttleWaitMs?: number;
 }
 
 /**
@@ -72,15 +77,20 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
         if (!document || !payloadHash)
           throw new SyncFailureError({ code: 'INTERNAL', message: `run ${runId} has no built document` });
         const result = await quickBooks.withClient(integration.credentialId, (client) =>
-          upsertBillDocument(db, client, {
-            integrationId: integration.id,
-            billId: run.billId,
-            document,
-            payloadHash,
-            link,
-            runStartedAt: run.startedAt,
-            documentUrl: (type, id) => documentUrl(deps.endpoints, integration.destination, type, id),
-          }),
+          upsertBillDocument(
+            db,
+            client,
+            {
+              integrationId: integration.id,
+              billId: run.billId,
+              document,
+              payloadHash,
+              link,
+              runStartedAt: run.startedAt,
+              documentUrl: (type, id) => documentUrl(deps.endpoints, integration.destination, type, id),
+            },
+            deps.documentWriter,
+          ),
         );
         const sent = { ...result, warnings: [...run.warnings, ...result.warnings] };
         // The run records what QuickBooks now holds in the same step (a retry finds it and records it again).

@@ -39,29 +39,30 @@ export function describeFailure(err: unknown): SyncFailure {
   return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) };
 }
 
-const RATE_LIMIT_BACKOFF_MS = 15_000;
+/** How long a step waits after QuickBooks itself throttled it, unless told otherwise. */
+export const THROTTLE_WAIT_MS = 15_000;
 
 /**
  * The activity edge: turns an error into an ApplicationFailure whose type is the failure code and whose
- * details carry the SyncFailure. A busy realm gets its own type (REALM_BUSY_FAILURE_TYPE), which the
- * workflow waits out itself. Permanent failures are marked non-retryable; a 429 waits longer (its own
- * delay, else 15 s), yet never beyond `maxRetryDelayMs`: the activity's maximum retry interval.
+ * details carry the SyncFailure. A throttle — our governor's RealmBusyError or QuickBooks' own 429 — gets the
+ * busy-realm type (REALM_BUSY_FAILURE_TYPE), which the workflow waits out on a durable timer without using a
+ * retry attempt. Permanent failures are marked non-retryable.
  */
 export function toApplicationFailure(
   err: unknown,
-  options: { maxRetryDelayMs?: number } = {},
+  options: { throttleWaitMs?: number } = {},
 ): ApplicationFailure {
   const failure = describeFailure(err);
   const { retryable } = classifyFailure(failure);
+  const throttled = failure.code === 'QBO_RATE_LIMITED';
+  const details = throttled
+    ? { ...failure, retryAfterMs: failure.retryAfterMs ?? options.throttleWaitMs ?? THROTTLE_WAIT_MS }
+    : failure;
   return ApplicationFailure.create({
-    type: err instanceof RealmBusyError ? REALM_BUSY_FAILURE_TYPE : failure.code,
+    type: throttled ? REALM_BUSY_FAILURE_TYPE : failure.code,
     message: failure.message,
-    details: [failure],
+    details: [details],
     nonRetryable: !retryable,
-    nextRetryDelay:
-      failure.code === 'QBO_RATE_LIMITED'
-        ? Math.min(failure.retryAfterMs ?? RATE_LIMIT_BACKOFF_MS, options.maxRetryDelayMs ?? Infinity)
-        : undefined,
   });
 }
 
@@ -70,7 +71,7 @@ export function toApplicationFailure(
  * retried is shown on the run meanwhile (AWAITING_RETRY / RATE_LIMIT_RETRY).
  */
 export function syncStep<I extends { runId: string }, O>(
-  deps: { db: Queryable; logger: Logger },
+  deps: { db: Queryable; logger: Logger; throttleWaitMs?: number },
   fn: (input: I) => Promise<O>,
 ): (input: I) => Promise<O> {
   return async (input) => {
@@ -90,10 +91,7 @@ export function syncStep<I extends { runId: string }, O>(
           failure.message,
         );
       }
-      const maximumInterval = Context.current().info.retryPolicy?.maximumInterval;
-      throw toApplicationFailure(err, {
-        maxRetryDelayMs: typeof maximumInterval === 'number' ? maximumInterval : undefined,
-      });
+      throw toApplicationFailure(err, { throttleWaitMs: deps.throttleWaitMs });
     }
   };
 }

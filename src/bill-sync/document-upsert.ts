@@ -8,6 +8,7 @@ import type { Queryable } from '../db/repositories/common';
 import { documentMarker, quickBooksRequestId } from '../domain/ids';
 import type { QboDocument, QboDocumentType } from '../domain/invoice';
 import { SyncFailureError } from '../domain/sync-failure';
+import { singleWriter, type DocumentWriter, type SentInBatch } from '../quickbooks/batch-writer';
 import type { QuickBooksClient } from '../quickbooks/client';
 import { QuickBooksError } from '../quickbooks/errors';
 import type { CreditMemo, Invoice } from '../quickbooks/types';
@@ -18,6 +19,8 @@ export interface UpsertResult {
   externalType: QboDocumentType;
   url: string;
   warnings: string[];
+  /** The batch the write went out in, when it was batched. */
+  batch?: SentInBatch;
 }
 
 export interface UpsertRequest {
@@ -51,7 +54,9 @@ export async function upsertBillDocument(
   db: Queryable,
   client: QuickBooksClient,
   req: UpsertRequest,
+  writer: DocumentWriter = singleWriter,
 ): Promise<UpsertResult> {
+  const w = { client, writer };
   const link = req.link !== undefined ? req.link : await getBillDocument(db, req.integrationId, req.billId);
   const warnings: string[] = [];
   const type = req.document.type;
@@ -65,7 +70,7 @@ export async function upsertBillDocument(
     const existing = await client.getDocument(link.documentType, link.externalId);
     if (!existing) {
       warnings.push(`${link.documentType} ${link.externalId} was deleted in QuickBooks; created it again`);
-      return create(db, client, req, link.generation + 1, warnings, 'recreated');
+      return create(db, w, req, link.generation + 1, warnings, 'recreated');
     }
     assertNotPaid(link.documentType, existing);
     if (link.documentType !== type) {
@@ -81,9 +86,9 @@ export async function upsertBillDocument(
       warnings.push(
         `${link.documentType} ${existing.Id} replaced by a ${type}: the bill's total changed sign`,
       );
-      return create(db, client, req, link.generation + 1, warnings, 'recreated');
+      return create(db, w, req, link.generation + 1, warnings, 'recreated');
     }
-    return update(db, client, req, link, existing, warnings);
+    return update(db, w, req, link, existing, warnings);
   }
 
   if (link?.state === 'creating') {
@@ -111,16 +116,22 @@ export async function upsertBillDocument(
         syncToken: adopted.SyncToken,
         payloadHash: link.payloadHash ?? '',
       });
-      return upsertBillDocument(db, client, { ...req, link: undefined });
+      return upsertBillDocument(db, client, { ...req, link: undefined }, writer);
     }
-    return create(db, client, req, link.generation, warnings, 'created');
+    return create(db, w, req, link.generation, warnings, 'created');
   }
-  return create(db, client, req, 1, warnings, 'created');
+  return create(db, w, req, 1, warnings, 'created');
+}
+
+/** The company's client (reads, marker searches) and how its documents are written. */
+interface Writes {
+  client: QuickBooksClient;
+  writer: DocumentWriter;
 }
 
 async function create(
   db: Queryable,
-  client: QuickBooksClient,
+  { client, writer }: Writes,
   req: UpsertRequest,
   generation: number,
   warnings: string[],
@@ -128,7 +139,8 @@ async function create(
 ): Promise<UpsertResult> {
   const type = req.document.type;
   const customerId = req.document.payload.CustomerRef.value;
-  const created = await client.createDocument(req.document, {
+  let batch: SentInBatch | undefined;
+  const created = await writer.create(client, req.document, {
     requestId: quickBooksRequestId(req.integrationId, req.billId, `create-${type}`, generation),
     // Announced once the realm's permit is granted: a create that waited in vain leaves nothing to look up.
     beforeSend: () =>
@@ -140,6 +152,7 @@ async function create(
         customerId,
         payloadHash: req.payloadHash,
       }),
+    onBatched: (b) => (batch = b),
   });
   await markSynced(db, {
     integrationId: req.integrationId,
@@ -151,28 +164,35 @@ async function create(
     syncToken: created.SyncToken,
     payloadHash: req.payloadHash,
   });
-  return result(outcome, req, type, created.Id, warnings);
+  return { ...result(outcome, req, type, created.Id, warnings), ...(batch && { batch }) };
 }
 
 async function update(
   db: Queryable,
-  client: QuickBooksClient,
+  { client, writer }: Writes,
   req: UpsertRequest,
   link: BillDocument,
   existing: Invoice | CreditMemo,
   warnings: string[],
 ): Promise<UpsertResult> {
   let current = existing;
+  let batch: SentInBatch | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
-      const updated = await client.updateDocument(req.document, current, {
+      const options = {
         requestId: quickBooksRequestId(
           req.integrationId,
           req.billId,
           `update-${req.payloadHash.slice(0, 16)}-${current.SyncToken}`,
           link.generation,
         ),
-      });
+        onBatched: (b: SentInBatch) => (batch = b),
+      };
+      // A retry after a stale SyncToken goes alone.
+      const updated =
+        attempt === 0
+          ? await writer.update(client, req.document, current, options)
+          : await client.updateDocument(req.document, current, options);
       await markSynced(db, {
         ...link,
         documentType: req.document.type,
@@ -180,7 +200,7 @@ async function update(
         syncToken: updated.SyncToken,
         payloadHash: req.payloadHash,
       });
-      return result('updated', req, req.document.type, updated.Id, warnings);
+      return { ...result('updated', req, req.document.type, updated.Id, warnings), ...(batch && { batch }) };
     } catch (err) {
       // Someone changed the document since we read it: read it again and retry with its SyncToken.
       if (!(err instanceof QuickBooksError && err.code === STALE_OBJECT) || attempt >= MAX_STALE_RETRIES)

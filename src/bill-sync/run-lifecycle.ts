@@ -50,6 +50,7 @@ export async function finishRun(db: Queryable, input: FinishRunInput): Promise<v
       externalType: result.externalType,
       url: result.url,
       warnings: result.warnings,
+      batch: result.batch,
     },
   });
 }

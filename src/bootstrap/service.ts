@@ -17,6 +17,7 @@ import { QuickBooksConnector } from '../quickbooks/connector';
 import { INTUIT, type QuickBooksEndpoints } from '../quickbooks/endpoints';
 import { startExpiryWatch } from '../quickbooks/expiry-warnings';
 import { PgRateGovernor } from '../quickbooks/rate-governor';
+import { createBatchWriter } from '../quickbooks/batch-writer';
 import { createReferenceCache, type ReferenceCache } from '../settings/reference-cache';
 import { ensureSweepSchedules } from '../bill-sync/sweep';
 import { temporalBackfillStarter } from '../temporal/backfill-starter';
@@ -137,6 +138,13 @@ async function startWorkerRole(w: Wiring): Promise<void> {
       reference: w.reference,
       logger,
       quickBooks: quickBooksConnector(w),
+      documentWriter: env.QBO_BATCH_WRITES
+        ? createBatchWriter(db, {
+            batchesPerMinute: env.QBO_BATCH_REQUESTS_PER_MINUTE,
+            maxItems: env.QBO_BATCH_MAX_ITEMS,
+          })
+        : undefined,
+      throttleWaitMs: env.QBO_THROTTLE_WAIT_SECONDS * 1000,
       endpoints: w.endpoints,
       notifier: createDisabledNotifier({
         db,

@@ -76,6 +76,14 @@ export const envSchema = z.object({
   EMULATOR_PORT: port.default(4010),
   /** Refresh the access token this long before it expires. */
   QBO_TOKEN_REFRESH_SKEW_SECONDS: z.coerce.number().int().min(0).max(3000).default(60),
+  /** A company with a backlog gets its creates and updates in batches (POST /batch); `false`: one request each. */
+  QBO_BATCH_WRITES: bool.default(true),
+  /** QuickBooks' batch budget per company (Intuit has said 40 and 120 a minute: the safe figure by default). */
+  QBO_BATCH_REQUESTS_PER_MINUTE: z.coerce.number().int().min(3).max(120).default(40),
+  /** Writes per batch request (QuickBooks: 30 at most). */
+  QBO_BATCH_MAX_ITEMS: z.coerce.number().int().min(2).max(30).default(30),
+  /** How long a step waits after QuickBooks itself answered 429 (a durable timer; no retry attempt used). */
+  QBO_THROTTLE_WAIT_SECONDS: z.coerce.number().min(0.1).max(600).default(15),
   /** Warn (integration.authentication.error) this many days before a refresh token or its 5-year cap runs out. */
   QBO_EXPIRY_WARNING_DAYS: z
     .string()

@@ -2,7 +2,7 @@ import QuickBooks from 'node-quickbooks';
 import type { z } from 'zod';
 import { metrics, secondsSince } from '../platform/metrics';
 import { QuickBooksError, toQuickBooksError } from './errors';
-import type { RateGovernor } from './rate-governor';
+import type { Permit, RateGovernor } from './rate-governor';
 import type { QboDocument, QboDocumentType } from '../domain/invoice';
 import {
   CreditMemoSchema,
@@ -47,6 +47,8 @@ export type ChangedDocument =
 
 /** Queries per batch request, and rows per query: QuickBooks' own limits. */
 export const BATCH_MAX_ITEMS = 30;
+/** A batch's `requestid` may be at most 36 characters (50 elsewhere). */
+export const BATCH_REQUEST_ID_MAX = 36;
 export const QUERY_MAX_RESULTS = 1000;
 
 export interface QuickBooksClientOptions {
@@ -69,7 +71,18 @@ export interface WriteOptions {
    * is only announced when it is really sent, not when the realm was too busy to send it.
    */
   beforeSend?: () => Promise<void>;
+  /** A realm permit the caller already holds (the batch writer's): used instead of asking the governor. */
+  permit?: Permit;
 }
+
+/** One write of a batch: `bId` names it in the reply (at most 10 characters when the batch has a requestid). */
+export type BatchWrite =
+  | { bId: string; operation: 'create'; document: QboDocument }
+  | { bId: string; operation: 'update'; document: QboDocument; existing: DocumentVersion };
+
+/** Each write's own outcome: QuickBooks answers a batch item by item. */
+export type BatchWriteOutcome =
+  { ok: true; document: Invoice | CreditMemo } | { ok: false; error: QuickBooksError };
 
 /** The document QuickBooks holds, named by its id and the SyncToken an update must carry. */
 export interface DocumentVersion {
@@ -86,6 +99,7 @@ interface RequestKind {
   /** A write may have happened although no answer arrived. */
   write: boolean;
   beforeSend?: () => Promise<void>;
+  permit?: Permit;
 }
 
 function read(operation: string): RequestKind {
@@ -93,7 +107,7 @@ function read(operation: string): RequestKind {
 }
 
 function write(operation: string, options?: WriteOptions): RequestKind {
-  return { operation, write: true, beforeSend: options?.beforeSend };
+  return { operation, write: true, beforeSend: options?.beforeSend, permit: options?.permit };
 }
 
 /**
@@ -151,12 +165,71 @@ export class QuickBooksClient {
       requestId: options.requestId,
     };
     return document.type === 'Invoice'
-      ? this.call((cb) => this.qbo.updateInvoice(entity, cb), InvoiceSchema, write('invoice.update'))
+      ? this.call((cb) => this.qbo.updateInvoice(entity, cb), InvoiceSchema, write('invoice.update', options))
       : this.call(
           (cb) => this.qbo.updateCreditMemo(entity, cb),
           CreditMemoSchema,
-          write('creditmemo.update'),
+          write('creditmemo.update', options),
         );
+  }
+
+  /**
+   * Creates and updates in one request (POST /batch, 30 at most), under one batch-level `requestid` (≤ 36
+   * characters): QuickBooks answers item by item, so each write gets its own outcome, in order. A failure of
+   * the request itself (throttle, 5xx, a dropped connection) is thrown, marked uncertain when the writes may
+   * have happened. node-quickbooks' `batch()` cannot send a requestid (mcohen01/node-quickbooks#161), so the
+   * request goes through the library's own request function with the parameter added.
+   */
+  async batchWrite(writes: readonly BatchWrite[], options: WriteOptions): Promise<BatchWriteOutcome[]> {
+    if (writes.length === 0) return [];
+    if (writes.length > BATCH_MAX_ITEMS) throw new RangeError(`at most ${BATCH_MAX_ITEMS} writes a batch`);
+    if (options.requestId.length > BATCH_REQUEST_ID_MAX) throw new RangeError('batch requestid too long');
+    const items = writes.map((w) => ({
+      bId: w.bId,
+      operation: w.operation,
+      [w.document.type]:
+        w.operation === 'update'
+          ? { ...w.document.payload, Id: w.existing.Id, SyncToken: w.existing.SyncToken, sparse: true }
+          : w.document.payload,
+    }));
+    const request = libraryRequest();
+    const body = await this.raw(
+      (cb) =>
+        request(
+          this.qbo,
+          'post',
+          { url: '/batch', qs: { requestid: options.requestId } },
+          { BatchItemRequest: items },
+          cb,
+        ),
+      write('batch.write', options),
+    );
+    const replies = (body as { BatchItemResponse?: unknown } | null)?.BatchItemResponse;
+    if (!Array.isArray(replies)) throw unreadable('batch');
+    const byId = new Map<string, Record<string, unknown>>();
+    for (const r of replies as Array<Record<string, unknown>>) byId.set(String(r.bId), r);
+    return writes.map((w): BatchWriteOutcome => {
+      const reply = byId.get(w.bId);
+      if (!reply) {
+        const error = new QuickBooksError(`QuickBooks' batch reply has no item ${w.bId}`, {
+          kind: 'unexpected',
+          uncertain: true,
+        });
+        return { ok: false, error };
+      }
+      if (reply.Fault !== undefined)
+        return { ok: false, error: toQuickBooksError({ Fault: reply.Fault }, false) };
+      const schema = w.document.type === 'Invoice' ? InvoiceSchema : CreditMemoSchema;
+      const parsed = schema.safeParse(reply[w.document.type]);
+      if (!parsed.success) {
+        const error = unreadable(`batch item ${w.document.type}`, parsed.error.issues[0]?.message);
+        return {
+          ok: false,
+          error: new QuickBooksError(error.message, { ...error.toJSON(), uncertain: true }),
+        };
+      }
+      return { ok: true, document: parsed.data };
+    });
   }
 
   /** The document, or undefined when QuickBooks no longer has it (deleted: code 610). */
@@ -294,7 +367,7 @@ export class QuickBooksClient {
 
   /** One request: a permit from the realm's governor, then the call, measured by operation and outcome. */
   private async raw(invoke: (cb: Callback) => void, request: RequestKind): Promise<unknown> {
-    const permit = await this.options.governor?.acquire(this.realmId);
+    const permit = request.permit ?? (await this.options.governor?.acquire(this.realmId));
     const started = process.hrtime.bigint();
     let outcome = 'ok';
     try {
@@ -331,6 +404,21 @@ export class QuickBooksClient {
       }
     });
   }
+}
+
+type LibraryRequest = (
+  context: NodeQuickBooks,
+  verb: 'post',
+  options: { url: string; qs: Record<string, string> },
+  entity: object,
+  cb: Callback,
+) => void;
+
+/** node-quickbooks' internal request function (`module.request`), which every method of the library uses. */
+function libraryRequest(): LibraryRequest {
+  const loaded = require.cache[require.resolve('node-quickbooks')] as { request?: unknown } | undefined;
+  if (typeof loaded?.request !== 'function') throw new Error('node-quickbooks: module.request not found');
+  return loaded.request as LibraryRequest;
 }
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {

@@ -10,6 +10,8 @@ export interface Permit {
 export interface RateGovernor {
   /** A permit for one request to the realm, or RealmBusyError when none frees up within the wait. */
   acquire(realmId: string): Promise<Permit>;
+  /** A permit at once, or undefined (nothing taken): for a budget the caller can do without. */
+  tryAcquire(realmId: string): Promise<Permit | undefined>;
 }
 
 /** No permit within the wait: the caller should give its worker slot back and come back after `retryAfterMs`. */
@@ -86,6 +88,12 @@ export class PgRateGovernor implements RateGovernor {
     }
     metrics.governorWaits.observe({ result: 'granted' }, secondsSince(started));
     return this.permit(realmId, slot);
+  }
+
+  async tryAcquire(realmId: string): Promise<Permit | undefined> {
+    await this.ensureRealm(realmId);
+    const slot = await this.takeSlotAndToken(realmId);
+    return slot === undefined ? undefined : this.permit(realmId, slot);
   }
 
   private permit(realmId: string, slot: number): Permit {

@@ -32,6 +32,7 @@ export interface RunBody {
   message: string | null;
   error: SyncFailure | null;
   warnings: string[];
+  batch: { requestId: string; size: number } | null;
   replayedFromRunId: string | null;
   startedAt: string;
   completedAt: string | null;

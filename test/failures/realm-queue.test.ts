@@ -19,6 +19,8 @@ describe('failures: a busy QuickBooks company queues bills instead of failing th
     h = await startSyncHarness({
       governor: { requestsPerMinute: 120, burst: 2, concurrency: 2, maxWaitMs: 600 },
       shortQuickBooksRetries: true,
+      // One request per write: the batch path has its own suite (batch-writes.test.ts).
+      batchWrites: false,
     });
   });
   after(async () => h?.stop());

@@ -18,6 +18,7 @@ import { createSecretBox } from '../../src/platform/secret-box';
 import { QuickBooksConnector } from '../../src/quickbooks/connector';
 import type { QuickBooksEndpoints } from '../../src/quickbooks/endpoints';
 import { PgRateGovernor } from '../../src/quickbooks/rate-governor';
+import { createBatchWriter } from '../../src/quickbooks/batch-writer';
 import { temporalSyncRequester } from '../../src/temporal/bill-sync-starter';
 import { connectTemporalClient, connectWorker } from '../../src/temporal/connection';
 import { temporalSweepScheduler } from '../../src/temporal/sweep-scheduler';
@@ -84,6 +85,10 @@ async function main(): Promise<void> {
       notifier: createDisabledNotifier({ db, mailer: undefined, logger, publicBaseUrl: 'http://127.0.0.1' }),
       syncs: temporalSyncRequester(temporal.client, taskQueue),
       sweeps: m3ter && temporalSweepScheduler(temporal.client, taskQueue),
+      // As deployed: batched writes for a company with a backlog.
+      documentWriter:
+        process.env.BATCH_WRITES === 'false' ? undefined : createBatchWriter(db, { batchesPerMinute: 40 }),
+      throttleWaitMs: Number(process.env.THROTTLE_WAIT_MS ?? 300),
     }),
   });
   const running = worker.run();

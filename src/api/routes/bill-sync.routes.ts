@@ -64,6 +64,10 @@ const RunResponse = z
       .nullable()
       .describe('code, message, and QuickBooks code / element / detail / intuit_tid'),
     warnings: z.array(z.string()),
+    batch: z
+      .object({ requestId: z.string(), size: z.number().int() })
+      .nullable()
+      .describe('The QuickBooks batch the write went out in (null: sent alone)'),
     workflowId: z.string(),
     workflowRunId: z.string().nullable().describe('Set once the workflow took the run up'),
     temporalUrl: z.string().nullable().describe('The workflow in the Temporal Web UI'),

@@ -23,6 +23,7 @@ export const RunRowSchema = z
     message: z.string().nullable(),
     error: z.custom<SyncFailure>().nullable(),
     warnings: z.array(z.string()),
+    quickbooks_batch: z.object({ requestId: z.string(), size: z.number() }).nullable(),
     document_type: QboDocumentTypeSchema.nullable(),
     payload_hash: z.string().nullable(),
     workflow_id: z.string(),
@@ -48,6 +49,7 @@ export const RunRowSchema = z
     message: r.message,
     error: r.error,
     warnings: r.warnings,
+    batch: r.quickbooks_batch,
     documentType: r.document_type,
     payloadHash: r.payload_hash,
     workflowId: r.workflow_id,
@@ -61,7 +63,7 @@ export const RunRowSchema = z
 export type IntegrationRun = z.infer<typeof RunRowSchema>;
 
 export const RUN_COLUMNS = `id, integration_id, bill_id, account_id, bill_version, content_hash, status, trigger, external_id,
-  external_type, url, message, error, warnings, document_type, payload_hash, workflow_id, workflow_run_id,
+  external_type, url, message, error, warnings, quickbooks_batch, document_type, payload_hash, workflow_id, workflow_run_id,
   replayed_from_run_id, counted_as_failure, started_at, updated_at, completed_at`;
 
 export function toRun(row: unknown): IntegrationRun {
@@ -170,14 +172,21 @@ export async function finishRunRecord(
   end: {
     status: RunStatus;
     message: string | null;
-    document?: { externalId: string; externalType: QboDocument['type']; url: string; warnings: string[] };
+    document?: {
+      externalId: string;
+      externalType: QboDocument['type'];
+      url: string;
+      warnings: string[];
+      batch?: { requestId: string; size: number };
+    };
   },
 ): Promise<void> {
   await db.query(
     `WITH finished AS (
        UPDATE integration_runs SET status = $2, message = $3, error = NULL, completed_at = now(), updated_at = now(),
          external_id = COALESCE($4, external_id), external_type = COALESCE($5, external_type),
-         url = COALESCE($6, url), warnings = COALESCE($7::jsonb, warnings)
+         url = COALESCE($6, url), warnings = COALESCE($7::jsonb, warnings),
+         quickbooks_batch = CASE WHEN $4::text IS NULL THEN quickbooks_batch ELSE $8::jsonb END
        WHERE id = $1 RETURNING integration_id)
      UPDATE integrations i SET consecutive_failures = 0 FROM finished
      WHERE $2 = 'COMPLETE' AND i.id = finished.integration_id AND i.consecutive_failures <> 0`,
@@ -189,6 +198,7 @@ export async function finishRunRecord(
       end.document?.externalType ?? null,
       end.document?.url ?? null,
       end.document ? JSON.stringify(end.document.warnings) : null,
+      end.document?.batch ? JSON.stringify(end.document.batch) : null,
     ],
   );
 }
