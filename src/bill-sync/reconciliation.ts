@@ -431,14 +431,45 @@ export function heldDocument(type: QboDocumentType, doc: Invoice | CreditMemo): 
 
 /** Records a document found by its marker as the bill's, on the link and on the bill's last run without one. */
 async function adopt(db: Db, link: BillDocument, doc: HeldDocument): Promise<void> {
+  await recordAdoptedDocument(db, {
+    integrationId: link.integrationId,
+    billId: link.billId,
+    generation: link.generation,
+    payloadHash: link.payloadHash ?? '',
+    doc,
+  });
+}
+
+/**
+ * A document QuickBooks holds for the bill (found by its marker) becomes the bill's: the link records it
+ * (later syncs update it, never create another) and so does the bill's last run when it names none.
+ */
+export async function recordAdoptedDocument(
+  db: Db,
+  adopted: {
+    integrationId: string;
+    billId: string;
+    generation: number;
+    payloadHash: string;
+    doc: HeldDocument;
+  },
+): Promise<void> {
+  const { doc } = adopted;
   await markSynced(db, {
-    ...link,
+    integrationId: adopted.integrationId,
+    billId: adopted.billId,
     documentType: doc.type,
+    generation: adopted.generation,
+    customerId: doc.customerId,
     externalId: doc.id,
     syncToken: doc.syncToken,
-    payloadHash: link.payloadHash ?? '',
+    payloadHash: adopted.payloadHash,
   });
-  const [last] = await listRuns(db, { integrationId: link.integrationId, billId: link.billId, limit: 1 });
+  const [last] = await listRuns(db, {
+    integrationId: adopted.integrationId,
+    billId: adopted.billId,
+    limit: 1,
+  });
   if (last && !last.externalId) await updateRun(db, last.id, { externalId: doc.id, externalType: doc.type });
 }
 

@@ -351,3 +351,49 @@ export function summarize(results: readonly BillReconciliation[]): Reconciliatio
   }
   return { bills: results.filter((r) => r.result !== 'ORPHANED').length, counts, amounts };
 }
+
+/** What a person can do about a result, one click away (src/bill-sync/reconciliation-actions.ts). */
+export const RECONCILIATION_ACTIONS = ['resync', 'adopt', 'replay'] as const;
+export type ReconciliationAction = (typeof RECONCILIATION_ACTIONS)[number];
+
+/** A document QuickBooks holds but differs from, or lacks, what we would send: a sync brings it back. */
+const RESYNCABLE: ReadonlySet<ReconciliationResultKind> = new Set([
+  'MISSING',
+  'AMOUNT_DIFFERS',
+  'LINES_DIFFER',
+  'CUSTOMER_DIFFERS',
+  'EDITED_IN_QUICKBOOKS',
+  'DELETED',
+  'VOIDED',
+]);
+
+/** The results each action fixes. */
+export const ACTION_FIXES: Readonly<Record<ReconciliationAction, ReadonlySet<ReconciliationResultKind>>> = {
+  resync: RESYNCABLE,
+  replay: RESYNCABLE,
+  adopt: new Set(['UNLINKED']),
+};
+
+/** Why an action does not apply to a result (null: it does), with a stable code. */
+export function actionRefusal(
+  action: ReconciliationAction,
+  result: ReconciliationResultKind,
+): { code: 'DOCUMENT_PAID' | 'ACTION_NOT_APPLICABLE'; message: string } | null {
+  if (ACTION_FIXES[action].has(result)) return null;
+  if (result === 'PAID' || result === 'PARTLY_PAID')
+    return {
+      code: 'DOCUMENT_PAID',
+      message: `the document is ${result === 'PAID' ? 'paid' : 'partly paid'} in QuickBooks and is never updated`,
+    };
+  const fixes = [...ACTION_FIXES[action]].join(', ');
+  const hint =
+    result === 'UNLINKED'
+      ? '; adopt the document first (a sync now would create a second one)'
+      : result === 'MATCHED'
+        ? '; nothing to fix'
+        : '';
+  return {
+    code: 'ACTION_NOT_APPLICABLE',
+    message: `${action} fixes ${fixes}, not ${result}${hint}`,
+  };
+}

@@ -235,6 +235,14 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
         db,
         m3ter: m3terClient,
         reconciliations: temporalReconciliationStarter(temporal.client, taskQueue),
+        syncs,
+        connector: new QuickBooksConnector({
+          db,
+          secretBox,
+          endpoints,
+          governor: new PgRateGovernor(db),
+          ...connectorOptions,
+        }),
       }),
       backfillRoutes({
         db,

@@ -110,3 +110,15 @@ export async function listBillDocuments(db: Queryable, integrationId: string): P
   ]);
   return rows.map((r) => BillDocumentRowSchema.parse(r));
 }
+
+/**
+ * Forgets what our last write sent (a synced link only), so the next sync compares with what QuickBooks holds
+ * and writes even when the bill is unchanged: how a resync repairs a document edited, voided or deleted there.
+ */
+export async function forgetPayloadHash(db: Queryable, integrationId: string, billId: string): Promise<void> {
+  await db.query(
+    `UPDATE bill_documents SET payload_hash = NULL, updated_at = now()
+      WHERE integration_id = $1 AND bill_id = $2 AND state = 'synced'`,
+    [integrationId, billId],
+  );
+}
