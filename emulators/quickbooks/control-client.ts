@@ -2,6 +2,7 @@
  * A typed HTTP client for /_emulator, for processes that do not run the emulator in-process (benchmarks,
  * a separately started `npm run emulator`). Mirrors EmulatorControl, with promises.
  */
+import type { EditChanges } from './control';
 import type { JsonObject } from './json';
 import type {
   ClockSnapshot,
@@ -191,7 +192,7 @@ export class EmulatorControlClient {
     realmId: string,
     entity: 'Invoice' | 'CreditMemo',
     id: string,
-    changes: { lineAmounts?: number[]; customerId?: string; privateNote?: string },
+    changes: EditChanges,
   ): Promise<JsonObject> {
     return this.call('POST', this.docPath(realmId, entity, id, 'edit'), changes);
   }

@@ -263,6 +263,18 @@ function routes(control: EmulatorControl): Array<[Method, string, Handler]> {
             z
               .object({
                 lineAmounts: z.array(z.number()).optional(),
+                lines: z
+                  .array(
+                    z
+                      .object({
+                        description: z.string().optional(),
+                        qty: z.number().optional(),
+                        unitPrice: z.number().optional(),
+                      })
+                      .strict()
+                      .nullable(),
+                  )
+                  .optional(),
                 customerId: z.string().min(1).optional(),
                 privateNote: z.string().optional(),
               })

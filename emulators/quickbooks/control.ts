@@ -27,6 +27,14 @@ import {
   type ReplySettings,
 } from './types';
 
+/** A person's edit of an invoice or credit memo in the app (see EmulatorControl.editDocument). */
+export interface EditChanges {
+  lineAmounts?: number[];
+  lines?: Array<{ description?: string; qty?: number; unitPrice?: number } | null>;
+  customerId?: string;
+  privateNote?: string;
+}
+
 export class ControlError extends Error {
   constructor(message: string) {
     super(message);
@@ -161,13 +169,15 @@ export class EmulatorControl {
 
   /**
    * A person's edit in the QuickBooks app: a sparse update through the entity's own rules (totals
-   * recomputed, SyncToken +1, LastUpdatedTime now). `lineAmounts` replace the sales lines' amounts in order.
+   * recomputed, SyncToken +1, LastUpdatedTime now). `lineAmounts` replace the sales lines' amounts in order;
+   * `lines` change the sales lines' description, quantity and unit price in order, keeping their amounts (a
+   * quantity and price must still make the amount).
    */
   editDocument(
     realmId: string,
     entity: 'Invoice' | 'CreditMemo',
     id: string,
-    changes: { lineAmounts?: number[]; customerId?: string; privateNote?: string },
+    changes: EditChanges,
   ): JsonObject {
     const ctx = this.opContext(this.realm(realmId));
     const current = ENTITIES[entity].read(ctx, id);
@@ -189,6 +199,27 @@ export class EmulatorControl {
             : {};
         const { Qty: _qty, UnitPrice: _price, ...rest } = detail;
         return [{ ...line, Amount: amount, SalesItemLineDetail: rest }];
+      });
+    }
+    if (changes.lines) {
+      const source = Array.isArray(body.Line) ? body.Line : Array.isArray(current.Line) ? current.Line : [];
+      let i = 0;
+      body.Line = source.flatMap((line) => {
+        if (typeof line !== 'object' || line === null || Array.isArray(line)) return [];
+        if (line.DetailType !== 'SalesItemLineDetail') return [];
+        const change = changes.lines?.[i++];
+        if (!change) return [line];
+        const detail =
+          typeof line.SalesItemLineDetail === 'object' &&
+          line.SalesItemLineDetail !== null &&
+          !Array.isArray(line.SalesItemLineDetail)
+            ? { ...line.SalesItemLineDetail }
+            : {};
+        if (change.qty !== undefined) detail.Qty = change.qty;
+        if (change.unitPrice !== undefined) detail.UnitPrice = change.unitPrice;
+        const edited: JsonObject = { ...line, SalesItemLineDetail: detail };
+        if (change.description !== undefined) edited.Description = change.description;
+        return [edited];
       });
     }
     if (changes.customerId) body.CustomerRef = { value: changes.customerId };

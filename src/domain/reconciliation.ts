@@ -197,14 +197,21 @@ export function reconcileBill(input: BillReconciliationInput): BillReconciliatio
   const differences = compareDocuments(doc, held, currency);
   const edited =
     link?.syncToken !== null && link?.syncToken !== undefined && held.syncToken !== link.syncToken;
-  if (edited)
+  const customerDiffers = differences.some((d) => d.startsWith('customer'));
+  const linesOnly = compared.differenceMinor === 0 && differences.length > 0;
+  if (edited) {
+    // An edit in QuickBooks that moved the document to another customer, or changed its lines but not its
+    // total, is named by what it changed; any other edit (an amount, or nothing we compare) is EDITED.
+    const what = customerDiffers ? 'CUSTOMER_DIFFERS' : linesOnly ? 'LINES_DIFFER' : 'EDITED_IN_QUICKBOOKS';
+    const edit = `${held.type} ${held.id} was changed in QuickBooks after our last write (SyncToken ${link.syncToken} → ${held.syncToken})`;
     return {
       ...compared,
       differences,
-      result: 'EDITED_IN_QUICKBOOKS',
-      detail: `${held.type} ${held.id} was changed in QuickBooks after our last write (SyncToken ${link.syncToken} → ${held.syncToken})`,
+      result: what,
+      detail: what === 'EDITED_IN_QUICKBOOKS' ? edit : `${edit}: ${differences.join('; ')}`,
     };
-  const kind: ReconciliationResultKind = differences.some((d) => d.startsWith('customer'))
+  }
+  const kind: ReconciliationResultKind = customerDiffers
     ? 'CUSTOMER_DIFFERS'
     : compared.differenceMinor !== 0
       ? 'AMOUNT_DIFFERS'

@@ -246,4 +246,59 @@ describe('reconciliation actions: resync, replay, adopt', function () {
     assert.equal(docOf(unlinkedOther!).Id, otherDoc.Id, 'the adopted document was updated, not replaced');
     assert.equal(docOf(voided!).Id, first.results.find((r) => r.billId === voided!.id)?.externalId);
   });
+
+  it('CUSTOMER_DIFFERS and LINES_DIFFER come from edits in QuickBooks, are found by a run, and a resync fixes them', async () => {
+    h.m3ter.control.createAccount(org(), { id: 'ra-edit', code: 'RAE', name: 'Edits Ltd', currency: 'USD' });
+    const { id: integrationId, realmId } = await h.createIntegration({ accountIds: ['ra-edit'] });
+    const [moved, relined] = [bill('ra-edit', 0), bill('ra-edit', 1)];
+    for (const b of [moved!, relined!]) await sync(integrationId, b.id);
+    const docOf = (b: EmulatedBill) =>
+      (h.emulator.control.documents(realmId).Invoice as Doc[]).find((d) =>
+        d.PrivateNote?.includes(`[m3ter-bill:${b.id}]`),
+      )!;
+    const ours = docOf(moved!).CustomerRef.value;
+    // Another customer of the company (seeded), and a line retyped with the same amount.
+    const other = (h.emulator.control.documents(realmId).Customer as Array<{ Id: string }>).find(
+      (c) => c.Id !== ours,
+    )!.Id;
+    h.emulator.control.editDocument(realmId, 'Invoice', docOf(moved!).Id, { customerId: other });
+    h.emulator.control.editDocument(realmId, 'Invoice', docOf(relined!).Id, {
+      lines: [{ description: 'Platform fee (2 × 49.50)', qty: 2, unitPrice: 49.5 }],
+    });
+    assert.equal(Math.round(docOf(relined!).TotalAmt * 100), expectedTotal(1), 'the total is kept');
+
+    const found = await reconcile(integrationId);
+    const of = (b: EmulatedBill) => found.results.find((r) => r.billId === b.id)!;
+    assert.equal(of(moved!).result, 'CUSTOMER_DIFFERS', of(moved!).detail);
+    assert.ok(of(moved!).differences.includes(`customer: expected ${ours}, held ${other}`));
+    assert.equal(of(relined!).result, 'LINES_DIFFER', of(relined!).detail);
+    assert.equal(of(relined!).differenceMinor, 0);
+    assert.deepEqual(of(relined!).differences, [
+      'line 1 description: expected "Platform fee", held "Platform fee (2 × 49.50)"',
+      'line 1 quantity: expected 1, held 2',
+      'line 1 unit price: expected 99, held 49.5',
+    ]);
+
+    const bulk = await h.api.request<{ acted: number; outcomes: Outcome[] }>(
+      'POST',
+      `/reconciliations/${found.run.id}/actions`,
+      { action: 'resync', billIds: [moved!.id, relined!.id] },
+    );
+    assert.equal(bulk.status, 202, bulk.text);
+    assert.deepEqual(
+      bulk.body.outcomes.map((o) => [o.billId, o.result]).sort(),
+      [
+        [moved!.id, 'CUSTOMER_DIFFERS'],
+        [relined!.id, 'LINES_DIFFER'],
+      ].sort(),
+    );
+    for (const b of [moved!, relined!])
+      assert.equal((await h.waitForSync(integrationId, b.id)).status, 'COMPLETE');
+    const again = await reconcile(integrationId);
+    assert.deepEqual(
+      [moved!, relined!].map((b) => again.results.find((r) => r.billId === b.id)?.result),
+      ['MATCHED', 'MATCHED'],
+    );
+    assert.equal(docOf(moved!).CustomerRef.value, ours);
+  });
 });
