@@ -81,7 +81,7 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
       ),
       quickBooksCallbackRoutes(connectFlow),
       quickBooksWebhookRoutes(
-        { db, logger },
+        { db, logger, connector: deps.connector },
         { verifierToken: deps.quickBooksVerifierToken, maxBodyBytes: deps.maxBodyBytes },
       ),
       codecRoutes({

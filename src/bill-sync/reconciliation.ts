@@ -28,6 +28,7 @@ import { accountFromBill, BillSchema, type Account, type Bill } from '../domain/
 import {
   billIdOfMarker,
   orphanedDocuments,
+  paymentState,
   reconcileBill,
   summarize,
   type BillReconciliation,
@@ -43,6 +44,7 @@ import type { ReferenceCache } from '../settings/reference-cache';
 import { listBillPage, splitByScope, type ListedBill } from './bill-discovery';
 import { createRealmCaches, resolveCustomer, type ResolvedCustomer } from './customer-resolution';
 import { buildBillDocument } from './document-build';
+import { notePaymentState } from './paid-documents';
 
 /**
  * Reconciliation (issue 14): every bill m3ter dates in [from, to) against what QuickBooks holds, one result
@@ -250,6 +252,9 @@ export async function executeReconciliation(
         result.detail += '; adopted: the link and the last run now record it';
       }
     }
+    const linkedDoc = linkedId ? outcome.held.byKey.get(`${link?.documentType}/${linkedId}`) : undefined;
+    if (link && linkedDoc && (paymentState(linkedDoc) ?? null) !== link.paidState)
+      await notePaymentState(deps.db, link, linkedDoc, 'reconciliation');
     results.push(result);
   }
   results.push(...orphanedDocuments(outcome.held.marked, new Set(listed.map((b) => b.id)), home));

@@ -183,8 +183,9 @@ export function reconcileBill(input: BillReconciliationInput): BillReconciliatio
   if (isVoided(held))
     return { ...compared, result: 'VOIDED', detail: `${held.type} ${held.id} was voided in QuickBooks` };
   const open = held.open;
-  if (open !== undefined && Math.abs(open - held.totalAmt) > 1e-9) {
-    const paidInFull = Math.abs(open) < 1e-9;
+  const paid = paymentState(held);
+  if (paid) {
+    const paidInFull = paid === 'PAID';
     return {
       ...compared,
       result: paidInFull ? 'PAID' : 'PARTLY_PAID',
@@ -259,6 +260,16 @@ export function compareDocuments(expected: QboDocument, held: HeldDocument, curr
       out.push(`${at} unit price: expected ${price}, held ${h.unitPrice ?? '-'}`);
   }
   return out;
+}
+
+/**
+ * Paid in full (nothing open), partly paid (less open than the total), or null: all of it still open. A payment
+ * in QuickBooks is the one reason a document is never updated again.
+ */
+export function paymentState(doc: { open?: number; totalAmt: number }): 'PAID' | 'PARTLY_PAID' | null {
+  const { open } = doc;
+  if (open === undefined || Math.abs(open - doc.totalAmt) <= 1e-9) return null;
+  return Math.abs(open) < 1e-9 ? 'PAID' : 'PARTLY_PAID';
 }
 
 export function isVoided(doc: HeldDocument): boolean {

@@ -91,14 +91,14 @@ describe('QuickBooks webhook receiver', function () {
     const first = await post(legacy);
     assert.equal(first.status, 200, first.text);
     assert.deepEqual(JSON.parse(first.text), { received: 3 });
-    assert.deepEqual(await processed(before + 1), { new: 3, events: 1 });
+    assert.deepEqual(await processed(before + 1), { new: 3, events: 1, paid: 0 });
     const [edited] = await events();
     assert.equal(edited?.billId, bill.id);
     assert.match(edited!.message, /update in QuickBooks \(drift/);
 
     // Intuit retries: the same delivery again changes nothing.
     assert.equal((await post(legacy)).status, 200);
-    assert.deepEqual(await processed(before + 2), { new: 0, events: 0 });
+    assert.deepEqual(await processed(before + 2), { new: 0, events: 0, paid: 0 });
     assert.equal((await events()).length, 1);
 
     // The CloudEvents form of a deletion.
@@ -113,7 +113,7 @@ describe('QuickBooks webhook receiver', function () {
       },
     ];
     assert.equal((await post(cloud)).status, 200);
-    assert.deepEqual(await processed(before + 3), { new: 1, events: 1 });
+    assert.deepEqual(await processed(before + 3), { new: 1, events: 1, paid: 0 });
     const all = await events();
     assert.equal(all.length, 2);
     assert.ok(all.some((e) => /delete in QuickBooks; send the bill again to recreate it/.test(e.message)));

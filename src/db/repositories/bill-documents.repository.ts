@@ -12,6 +12,7 @@ const BillDocumentRowSchema = z
     external_id: z.string().nullable(),
     sync_token: z.string().nullable(),
     payload_hash: z.string().nullable(),
+    paid_state: z.enum(['PAID', 'PARTLY_PAID']).nullable().optional(),
     updated_at: z.union([z.date(), z.string()]).transform((v) => (v instanceof Date ? v.toISOString() : v)),
   })
   .transform((r) => ({
@@ -24,6 +25,8 @@ const BillDocumentRowSchema = z
     externalId: r.external_id,
     syncToken: r.sync_token,
     payloadHash: r.payload_hash,
+    /** Paid or partly paid in QuickBooks, as last learnt (null: open, or not known). */
+    paidState: r.paid_state ?? null,
     updatedAt: r.updated_at,
   }));
 
@@ -90,7 +93,7 @@ export async function markSynced(
      ON CONFLICT (integration_id, bill_id) DO UPDATE
        SET state = 'synced', document_type = EXCLUDED.document_type, generation = EXCLUDED.generation,
            customer_id = EXCLUDED.customer_id, external_id = EXCLUDED.external_id, sync_token = EXCLUDED.sync_token,
-           payload_hash = EXCLUDED.payload_hash, updated_at = now()`,
+           payload_hash = EXCLUDED.payload_hash, paid_state = NULL, updated_at = now()`,
     [
       link.integrationId,
       link.billId,
@@ -121,4 +124,27 @@ export async function forgetPayloadHash(db: Queryable, integrationId: string, bi
       WHERE integration_id = $1 AND bill_id = $2 AND state = 'synced'`,
     [integrationId, billId],
   );
+}
+
+/**
+ * Records the linked document's payment state; true when it changed. Only for the document the link names
+ * (a notification about another one changes nothing).
+ */
+export async function setPaidState(
+  db: Queryable,
+  link: {
+    integrationId: string;
+    billId: string;
+    documentType: 'Invoice' | 'CreditMemo';
+    externalId: string;
+    paidState: 'PAID' | 'PARTLY_PAID' | null;
+  },
+): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `UPDATE bill_documents SET paid_state = $5
+      WHERE integration_id = $1 AND bill_id = $2 AND state = 'synced' AND document_type = $3 AND external_id = $4
+        AND paid_state IS DISTINCT FROM $5`,
+    [link.integrationId, link.billId, link.documentType, link.externalId, link.paidState],
+  );
+  return (rowCount ?? 0) > 0;
 }
