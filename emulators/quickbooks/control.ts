@@ -7,6 +7,7 @@ import { applyPayment, ENTITIES, type OpContext } from './entities';
 import type { JsonObject } from './json';
 import type { EmulatorState } from './state';
 import { isValidRealmId, type Realm } from './store';
+import type { WebhookAttempt, WebhookSettings, WebhookSettingsView } from './webhooks';
 import {
   ENTITY_NAMES,
   type ClockSnapshot,
@@ -34,6 +35,8 @@ export interface EditChanges {
   customerId?: string;
   privateNote?: string;
 }
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 export class ControlError extends Error {
   constructor(message: string) {
@@ -317,6 +320,47 @@ export class EmulatorControl {
   replies(realmId?: string): ReplySettings {
     if (realmId !== undefined) this.realm(realmId);
     return this.state.replies.effective(realmId);
+  }
+
+  // ---- webhooks -------------------------------------------------------------------------------------
+
+  /**
+   * Deliver webhooks (signed, batched, retried) to `url` — a loopback address — for changes from now on.
+   * Settings not given keep their value (or the defaults: 1 s window, 5 attempts, 1 s first retry delay).
+   */
+  setWebhook(
+    settings: Partial<WebhookSettings> & { url: string; verifierToken: string },
+  ): WebhookSettingsView {
+    let url: URL;
+    try {
+      url = new URL(settings.url);
+    } catch {
+      throw new ControlError(`not a URL: ${settings.url}`);
+    }
+    if (!['http:', 'https:'].includes(url.protocol) || !LOOPBACK_HOSTS.has(url.hostname))
+      throw new ControlError(`webhooks go to a loopback http(s) URL only, not ${settings.url}`);
+    if (!settings.verifierToken) throw new ControlError('verifierToken is required');
+    return this.state.webhooks.configure(settings);
+  }
+
+  /** The webhook settings (without the token), or null when none are configured. */
+  webhook(): WebhookSettingsView | null {
+    return this.state.webhooks.view();
+  }
+
+  /** Stop delivering: gathered changes and waiting retries are dropped. */
+  clearWebhook(): void {
+    this.state.webhooks.clear();
+  }
+
+  /** Delivers the changes gathered so far now; the first attempt, or null when nothing was gathered. */
+  flushWebhooks(): Promise<WebhookAttempt | null> {
+    return this.state.webhooks.flush();
+  }
+
+  /** Every delivery attempt (the last 1000), oldest first. */
+  webhookAttempts(): WebhookAttempt[] {
+    return [...this.state.webhooks.attempts];
   }
 
   counters(): CountersSnapshot {
