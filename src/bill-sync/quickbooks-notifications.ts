@@ -34,8 +34,7 @@ export interface QuickBooksChangesOutcome {
  * and a change to a document one of our bills is linked to becomes, per integration:
  * - paid or partly paid (read after an update): the bill's run history shows it and updates stop;
  * - edited, voided or deleted: an integration event naming the bill, so it can be resynced.
- * Creates and our own writes' echoes are told apart by nothing here: the next reconciliation says what the
- * document holds.
+ * An update whose document still has the SyncToken our last write left is that write's echo: nothing.
  */
 export async function processQuickBooksNotifications(
   deps: QuickBooksChangeDeps,
@@ -54,8 +53,13 @@ export async function processQuickBooksNotifications(
     out.new += 1;
     if ((n.entity !== 'Invoice' && n.entity !== 'CreditMemo') || n.operation === 'Create') continue;
     const type: QboDocumentType = n.entity;
-    const { rows } = await db.query<{ integration_id: string; bill_id: string; credential_id: string }>(
-      `SELECT bd.integration_id, bd.bill_id, i.credential_id FROM bill_documents bd
+    const { rows } = await db.query<{
+      integration_id: string;
+      bill_id: string;
+      credential_id: string;
+      sync_token: string | null;
+    }>(
+      `SELECT bd.integration_id, bd.bill_id, bd.sync_token, i.credential_id FROM bill_documents bd
          JOIN integrations i ON i.id = bd.integration_id
          JOIN credentials c ON c.id = i.credential_id
         WHERE c.realm_id = $1 AND bd.document_type = $2 AND bd.external_id = $3 AND bd.state = 'synced'`,
@@ -66,6 +70,8 @@ export async function processQuickBooksNotifications(
       const { integration_id: integrationId, bill_id: billId } = link;
       if (n.operation === 'Update') {
         document ??= await readDocument(deps, link.credential_id, type, n.id);
+        // The echo of our own last write: the document is as we left it.
+        if (document && document.SyncToken === link.sync_token) continue;
         if (
           document &&
           (await notePaymentState(db, { integrationId, billId }, heldDocument(type, document), source))

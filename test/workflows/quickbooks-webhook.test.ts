@@ -58,6 +58,7 @@ describe('QuickBooks webhook receiver', function () {
     assert.equal(sent.status, 202, sent.text);
     assert.equal((await h.waitForSync(integrationId, bill.id)).status, 'COMPLETE');
     const invoiceId = (h.emulator.control.documents(realmId).Invoice[0] as { Id: string }).Id;
+    h.emulator.control.editDocument(realmId, 'Invoice', invoiceId, { privateNote: 'edited by hand' });
     const events = async () =>
       (
         await h.api.request<{ data: Array<{ eventType: string; billId: string; message: string }> }>(

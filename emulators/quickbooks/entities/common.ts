@@ -75,7 +75,10 @@ export function changed(
   id: string,
   operation: 'Create' | 'Update' | 'Void' | 'Delete',
 ): void {
-  ctx.realm.onChange?.({ entity, id, operation, lastUpdated: timestamp(ctx) });
+  // A deletion's time as ChangeDataCapture reports it (with milliseconds), so both tell the same change.
+  const lastUpdated =
+    operation === 'Delete' ? formatDateTime(ctx.nowMs, ctx.realm.settings.utcOffset, true) : timestamp(ctx);
+  ctx.realm.onChange?.({ entity, id, operation, lastUpdated });
 }
 
 /** A live (not deleted) document, or 610 Object Not Found. */
