@@ -1,4 +1,8 @@
-import { forgetPayloadHash, getBillDocument } from '../db/repositories/bill-documents.repository';
+import {
+  forgetPayloadHash,
+  getBillDocument,
+  restorePayloadHash,
+} from '../db/repositories/bill-documents.repository';
 import { isUuid } from '../db/repositories/common';
 import { findIntegration } from '../db/repositories/integrations';
 import {
@@ -158,8 +162,7 @@ async function act(
       throw new DomainError(ERROR_CODES.NO_FAILED_RUN, `${billId}: the bill has no failed run to replay`, {
         billId,
       });
-    await forgetPayloadHash(deps.db, integrationId, billId);
-    const replayed = await replayRun(deps, failed.id);
+    const replayed = await forcingComparison(deps, integrationId, billId, () => replayRun(deps, failed.id));
     return {
       ...base,
       runId: replayed.runId,
@@ -167,8 +170,29 @@ async function act(
       replayedFromRunId: failed.id,
     };
   }
-  await forgetPayloadHash(deps.db, integrationId, billId);
-  return { ...base, ...(await syncBillNow(deps, integrationId, billId)) };
+  return {
+    ...base,
+    ...(await forcingComparison(deps, integrationId, billId, () => syncBillNow(deps, integrationId, billId))),
+  };
+}
+
+/**
+ * Asks for a sync that compares with what QuickBooks holds (the link's payload hash forgotten first, so the
+ * workflow's pass cannot find the bill "unchanged"); when the request fails the hash is put back.
+ */
+async function forcingComparison<T>(
+  deps: ReconciliationActionDeps,
+  integrationId: string,
+  billId: string,
+  request: () => Promise<T>,
+): Promise<T> {
+  const forgotten = await forgetPayloadHash(deps.db, integrationId, billId);
+  try {
+    return await request();
+  } catch (err) {
+    await restorePayloadHash(deps.db, integrationId, billId, forgotten);
+    throw err;
+  }
 }
 
 /** Reads the UNLINKED document (it must still carry the bill's marker) and records it as the bill's. */

@@ -25,9 +25,7 @@ const poll = proxyActivities<ReconciliationActivities>({
  * The daily run from the integration's schedule: first the ChangeDataCapture poll (the webhooks' fallback; a
  * failure there does not stop the rest), then the reconciliation of the last two billing months.
  */
-export async function scheduledReconciliation(input: {
-  integrationId: string;
-}): Promise<{
+export async function scheduledReconciliation(input: { integrationId: string }): Promise<{
   bills: number;
   quickBooksReads: number;
   adopted: number;

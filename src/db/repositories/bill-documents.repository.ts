@@ -117,12 +117,36 @@ export async function listBillDocuments(db: Queryable, integrationId: string): P
 /**
  * Forgets what our last write sent (a synced link only), so the next sync compares with what QuickBooks holds
  * and writes even when the bill is unchanged: how a resync repairs a document edited, voided or deleted there.
+ * Returns what was forgotten (for restorePayloadHash), undefined when there was no synced link.
  */
-export async function forgetPayloadHash(db: Queryable, integrationId: string, billId: string): Promise<void> {
-  await db.query(
-    `UPDATE bill_documents SET payload_hash = NULL, updated_at = now()
-      WHERE integration_id = $1 AND bill_id = $2 AND state = 'synced'`,
+export async function forgetPayloadHash(
+  db: Queryable,
+  integrationId: string,
+  billId: string,
+): Promise<{ payloadHash: string | null } | undefined> {
+  const { rows } = await db.query<{ payload_hash: string | null }>(
+    `UPDATE bill_documents bd SET payload_hash = NULL
+       FROM bill_documents old
+      WHERE bd.integration_id = $1 AND bd.bill_id = $2 AND bd.state = 'synced'
+        AND old.integration_id = bd.integration_id AND old.bill_id = bd.bill_id
+      RETURNING old.payload_hash`,
     [integrationId, billId],
+  );
+  return rows[0] ? { payloadHash: rows[0].payload_hash } : undefined;
+}
+
+/** Puts back what forgetPayloadHash forgot (the request it was for could not be made). */
+export async function restorePayloadHash(
+  db: Queryable,
+  integrationId: string,
+  billId: string,
+  forgotten: { payloadHash: string | null } | undefined,
+): Promise<void> {
+  if (!forgotten) return;
+  await db.query(
+    `UPDATE bill_documents SET payload_hash = $3
+      WHERE integration_id = $1 AND bill_id = $2 AND state = 'synced' AND payload_hash IS NULL`,
+    [integrationId, billId, forgotten.payloadHash],
   );
 }
 
