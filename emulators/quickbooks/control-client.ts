@@ -2,6 +2,8 @@
  * A typed HTTP client for /_emulator, for processes that do not run the emulator in-process (benchmarks,
  * a separately started `npm run emulator`). Mirrors EmulatorControl, with promises.
  */
+import type { EditChanges } from './control';
+import type { WebhookAttempt, WebhookSettings, WebhookSettingsView } from './webhooks';
 import type { JsonObject } from './json';
 import type {
   ClockSnapshot,
@@ -191,9 +193,32 @@ export class EmulatorControlClient {
     realmId: string,
     entity: 'Invoice' | 'CreditMemo',
     id: string,
-    changes: { lineAmounts?: number[]; customerId?: string; privateNote?: string },
+    changes: EditChanges,
   ): Promise<JsonObject> {
     return this.call('POST', this.docPath(realmId, entity, id, 'edit'), changes);
+  }
+
+  /** Webhook delivery (see EmulatorControl.setWebhook). */
+  setWebhook(
+    settings: Partial<WebhookSettings> & { url: string; verifierToken: string },
+  ): Promise<WebhookSettingsView> {
+    return this.call('PUT', '/webhooks', settings);
+  }
+
+  async webhook(): Promise<WebhookSettingsView | null> {
+    return (await this.call<{ webhook: WebhookSettingsView | null }>('GET', '/webhooks')).webhook;
+  }
+
+  async clearWebhook(): Promise<void> {
+    await this.call('DELETE', '/webhooks');
+  }
+
+  async flushWebhooks(): Promise<WebhookAttempt | null> {
+    return (await this.call<{ attempt: WebhookAttempt | null }>('POST', '/webhooks/flush', {})).attempt;
+  }
+
+  async webhookAttempts(): Promise<WebhookAttempt[]> {
+    return (await this.call<{ attempts: WebhookAttempt[] }>('GET', '/webhooks/attempts')).attempts;
   }
 
   voidDocument(realmId: string, entity: 'Invoice' | 'CreditMemo', id: string): Promise<JsonObject> {

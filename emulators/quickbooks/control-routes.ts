@@ -271,6 +271,18 @@ function routes(control: EmulatorControl): Array<[Method, string, Handler]> {
             z
               .object({
                 lineAmounts: z.array(z.number()).optional(),
+                lines: z
+                  .array(
+                    z
+                      .object({
+                        description: z.string().optional(),
+                        qty: z.number().optional(),
+                        unitPrice: z.number().optional(),
+                      })
+                      .strict()
+                      .nullable(),
+                  )
+                  .optional(),
                 customerId: z.string().min(1).optional(),
                 privateNote: z.string().optional(),
               })
@@ -279,6 +291,30 @@ function routes(control: EmulatorControl): Array<[Method, string, Handler]> {
           ),
         ),
     ],
+    [
+      'put',
+      '/webhooks',
+      (req) =>
+        control.setWebhook(
+          parse(
+            z
+              .object({
+                url: z.string().min(1),
+                verifierToken: z.string().min(1),
+                batchWindowMs: z.number().int().min(0).max(3_600_000).optional(),
+                maxAttempts: z.number().int().min(1).max(100).optional(),
+                retryDelayMs: z.number().int().min(0).max(3_600_000).optional(),
+                entities: z.array(z.enum(['Invoice', 'CreditMemo', 'Customer', 'Item'])).optional(),
+              })
+              .strict(),
+            req.body,
+          ),
+        ),
+    ],
+    ['get', '/webhooks', () => ({ webhook: control.webhook() })],
+    ['delete', '/webhooks', () => control.clearWebhook()],
+    ['post', '/webhooks/flush', async () => ({ attempt: await control.flushWebhooks() })],
+    ['get', '/webhooks/attempts', () => ({ attempts: control.webhookAttempts() })],
     [
       'post',
       '/realms/:realmId/:entity/:id/void',
@@ -312,9 +348,11 @@ export function controlRouter(control: EmulatorControl): Router {
   const r = express.Router();
   r.use(express.json());
   for (const [method, path, handler] of routes(control)) {
-    r[method](path, (req: Request, res: Response) => {
+    r[method](path, (req: Request, res: Response, next: NextFunction) => {
+      const reply = (result: unknown) => res.status(200).json(result === undefined ? { ok: true } : result);
       const result = handler(req);
-      res.status(200).json(result === undefined ? { ok: true } : result);
+      if (result instanceof Promise) result.then(reply, next);
+      else reply(result);
     });
   }
   r.use((req: Request, res: Response) => {

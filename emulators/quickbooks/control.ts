@@ -7,6 +7,7 @@ import { applyPayment, ENTITIES, type OpContext } from './entities';
 import type { JsonObject } from './json';
 import type { EmulatorState } from './state';
 import { isValidRealmId, type Realm } from './store';
+import type { WebhookAttempt, WebhookSettings, WebhookSettingsView } from './webhooks';
 import {
   ENTITY_NAMES,
   type ClockSnapshot,
@@ -26,6 +27,16 @@ import {
   type RealmSummary,
   type ReplySettings,
 } from './types';
+
+/** A person's edit of an invoice or credit memo in the app (see EmulatorControl.editDocument). */
+export interface EditChanges {
+  lineAmounts?: number[];
+  lines?: Array<{ description?: string; qty?: number; unitPrice?: number } | null>;
+  customerId?: string;
+  privateNote?: string;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
 
 export class ControlError extends Error {
   constructor(message: string) {
@@ -161,13 +172,15 @@ export class EmulatorControl {
 
   /**
    * A person's edit in the QuickBooks app: a sparse update through the entity's own rules (totals
-   * recomputed, SyncToken +1, LastUpdatedTime now). `lineAmounts` replace the sales lines' amounts in order.
+   * recomputed, SyncToken +1, LastUpdatedTime now). `lineAmounts` replace the sales lines' amounts in order;
+   * `lines` change the sales lines' description, quantity and unit price in order, keeping their amounts (a
+   * quantity and price must still make the amount).
    */
   editDocument(
     realmId: string,
     entity: 'Invoice' | 'CreditMemo',
     id: string,
-    changes: { lineAmounts?: number[]; customerId?: string; privateNote?: string },
+    changes: EditChanges,
   ): JsonObject {
     const ctx = this.opContext(this.realm(realmId));
     const current = ENTITIES[entity].read(ctx, id);
@@ -189,6 +202,27 @@ export class EmulatorControl {
             : {};
         const { Qty: _qty, UnitPrice: _price, ...rest } = detail;
         return [{ ...line, Amount: amount, SalesItemLineDetail: rest }];
+      });
+    }
+    if (changes.lines) {
+      const source = Array.isArray(body.Line) ? body.Line : Array.isArray(current.Line) ? current.Line : [];
+      let i = 0;
+      body.Line = source.flatMap((line) => {
+        if (typeof line !== 'object' || line === null || Array.isArray(line)) return [];
+        if (line.DetailType !== 'SalesItemLineDetail') return [];
+        const change = changes.lines?.[i++];
+        if (!change) return [line];
+        const detail =
+          typeof line.SalesItemLineDetail === 'object' &&
+          line.SalesItemLineDetail !== null &&
+          !Array.isArray(line.SalesItemLineDetail)
+            ? { ...line.SalesItemLineDetail }
+            : {};
+        if (change.qty !== undefined) detail.Qty = change.qty;
+        if (change.unitPrice !== undefined) detail.UnitPrice = change.unitPrice;
+        const edited: JsonObject = { ...line, SalesItemLineDetail: detail };
+        if (change.description !== undefined) edited.Description = change.description;
+        return [edited];
       });
     }
     if (changes.customerId) body.CustomerRef = { value: changes.customerId };
@@ -286,6 +320,47 @@ export class EmulatorControl {
   replies(realmId?: string): ReplySettings {
     if (realmId !== undefined) this.realm(realmId);
     return this.state.replies.effective(realmId);
+  }
+
+  // ---- webhooks -------------------------------------------------------------------------------------
+
+  /**
+   * Deliver webhooks (signed, batched, retried) to `url` — a loopback address — for changes from now on.
+   * Settings not given keep their value (or the defaults: 1 s window, 5 attempts, 1 s first retry delay).
+   */
+  setWebhook(
+    settings: Partial<WebhookSettings> & { url: string; verifierToken: string },
+  ): WebhookSettingsView {
+    let url: URL;
+    try {
+      url = new URL(settings.url);
+    } catch {
+      throw new ControlError(`not a URL: ${settings.url}`);
+    }
+    if (!['http:', 'https:'].includes(url.protocol) || !LOOPBACK_HOSTS.has(url.hostname))
+      throw new ControlError(`webhooks go to a loopback http(s) URL only, not ${settings.url}`);
+    if (!settings.verifierToken) throw new ControlError('verifierToken is required');
+    return this.state.webhooks.configure(settings);
+  }
+
+  /** The webhook settings (without the token), or null when none are configured. */
+  webhook(): WebhookSettingsView | null {
+    return this.state.webhooks.view();
+  }
+
+  /** Stop delivering: gathered changes and waiting retries are dropped. */
+  clearWebhook(): void {
+    this.state.webhooks.clear();
+  }
+
+  /** Delivers the changes gathered so far now; the first attempt, or null when nothing was gathered. */
+  flushWebhooks(): Promise<WebhookAttempt | null> {
+    return this.state.webhooks.flush();
+  }
+
+  /** Every delivery attempt (the last 1000), oldest first. */
+  webhookAttempts(): WebhookAttempt[] {
+    return [...this.state.webhooks.attempts];
   }
 
   counters(): CountersSnapshot {

@@ -91,6 +91,7 @@ export async function startEmulator(options: StartEmulatorOptions = {}): Promise
     defaultRealmId: state.defaultRealmId,
     control,
     stop() {
+      state.webhooks.stop();
       stopped ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();

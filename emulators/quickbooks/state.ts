@@ -7,6 +7,7 @@ import { ReplyStyles } from './replies';
 import { DEFAULT_CLIENT, OAuthServer } from './oauth';
 import { seedRealm } from './seed';
 import { DEFAULT_REALM_SETTINGS, Store } from './store';
+import { WebhookDelivery } from './webhooks';
 import type {
   FaultSettings,
   LimitSettings,
@@ -54,6 +55,7 @@ export class EmulatorState {
   readonly limiter: Limiter;
   readonly replies: ReplyStyles;
   readonly counters = new Counters();
+  readonly webhooks = new WebhookDelivery();
   readonly defaultRealmId: string;
   readonly seed: number;
   recordErrorReplies: boolean;
@@ -68,6 +70,13 @@ export class EmulatorState {
     this.replies = new ReplyStyles(options.replies);
     this.defaultRealmId = options.defaultRealmId ?? DEFAULT_REALM_ID;
     this.recordErrorReplies = options.recordErrorReplies ?? false;
+    this.store.onChange = (realmId, change) =>
+      this.webhooks.record(realmId, {
+        name: change.entity,
+        id: change.id,
+        operation: change.operation,
+        lastUpdated: change.lastUpdated,
+      });
     this.applyStartOptions();
   }
 
@@ -85,6 +94,7 @@ export class EmulatorState {
     this.limiter.reset();
     this.replies.reset();
     this.counters.reset();
+    this.webhooks.reset();
     if (this.options.clockStart !== undefined) this.clock.set(this.options.clockStart);
     else this.clock.reset();
     this.applyStartOptions();

@@ -44,6 +44,8 @@ export class Realm {
   /** DocNumber → ids of live documents, per entity (duplicate checks and auto numbering without scans). */
   private readonly docNumbers = new Map<EntityName, Map<string, Set<string>>>();
   readonly exchangeRates = new Map<string, number>();
+  /** Told of every change made through the entity rules (webhook delivery); seeding tells nothing. */
+  onChange: ((change: DocumentChange) => void) | undefined;
   private readonly sequences = { txn: 0, customer: 0, item: 0, payment: 0, docNumber: 1000 };
 
   constructor(
@@ -131,6 +133,15 @@ export class Realm {
   }
 }
 
+/** A document created, updated, voided or deleted (through the API or a control switch). */
+export interface DocumentChange {
+  entity: EntityName;
+  id: string;
+  operation: 'Create' | 'Update' | 'Void' | 'Delete';
+  /** The change's time in the company's offset, as MetaData.LastUpdatedTime gives it. */
+  lastUpdated: string;
+}
+
 export type RealmSeeder = (realm: Realm, nowMs: number) => void;
 
 const REALM_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -141,6 +152,8 @@ export function isValidRealmId(realmId: string): boolean {
 
 export class Store {
   private readonly realms = new Map<string, Realm>();
+  /** Told of every realm's document changes. */
+  onChange: ((realmId: string, change: DocumentChange) => void) | undefined;
 
   constructor(
     private readonly clock: EmulatorClock,
@@ -156,6 +169,7 @@ export class Store {
       const now = this.clock.now();
       realm = new Realm(realmId, { ...this.defaults, ...settings }, now);
       this.seeder(realm, now);
+      realm.onChange = (change) => this.onChange?.(realmId, change);
       this.realms.set(realmId, realm);
     } else if (settings) {
       realm.settingsUpdate(settings);

@@ -5,6 +5,7 @@ import {
   recordReconciliationFailure,
   type ReconciliationScheduler,
 } from '../bill-sync/reconciliation';
+import { pollQuickBooksChanges } from '../bill-sync/quickbooks-cdc-poll';
 import type { Db } from '../db/pool';
 import { DomainError, NotFoundError } from '../domain/errors';
 import type { M3terClient } from '../m3ter/client';
@@ -48,5 +49,19 @@ export function createReconciliationActivities(deps: ReconciliationDeps): Reconc
         integrationId,
       ),
     recordReconciliationFailure: ({ runId, error }) => recordReconciliationFailure(deps.db, runId, error),
+    async pollQuickBooksChanges({ integrationId }) {
+      try {
+        const polled = await pollQuickBooksChanges(
+          { db: deps.db, connector: deps.quickBooks },
+          integrationId,
+        );
+        return (
+          polled && { changes: polled.changes, new: polled.new, events: polled.events, paid: polled.paid }
+        );
+      } catch (err) {
+        if (err instanceof QuickBooksAuthError) throw ApplicationFailure.nonRetryable(err.message, err.name);
+        throw err;
+      }
+    },
   };
 }

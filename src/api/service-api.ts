@@ -81,7 +81,7 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
       ),
       quickBooksCallbackRoutes(connectFlow),
       quickBooksWebhookRoutes(
-        { db, logger },
+        { db, logger, connector: deps.connector },
         { verifierToken: deps.quickBooksVerifierToken, maxBodyBytes: deps.maxBodyBytes },
       ),
       codecRoutes({
@@ -112,7 +112,13 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
         links: deps.links,
       }),
       backfillRoutes({ db, m3ter: deps.m3ter, backfills: deps.backfills, sweeps: deps.sweeps }),
-      reconciliationRoutes({ db, m3ter: deps.m3ter, reconciliations: deps.reconciliations }),
+      reconciliationRoutes({
+        db,
+        m3ter: deps.m3ter,
+        reconciliations: deps.reconciliations,
+        syncs: deps.syncs,
+        connector: deps.connector,
+      }),
       m3terRoutes({ db, m3ter: deps.m3ter, secretBox, webhookUrl: deps.webhookUrl }),
     ],
   });

@@ -28,6 +28,7 @@ import { accountFromBill, BillSchema, type Account, type Bill } from '../domain/
 import {
   billIdOfMarker,
   orphanedDocuments,
+  paymentState,
   reconcileBill,
   summarize,
   type BillReconciliation,
@@ -43,6 +44,7 @@ import type { ReferenceCache } from '../settings/reference-cache';
 import { listBillPage, splitByScope, type ListedBill } from './bill-discovery';
 import { createRealmCaches, resolveCustomer, type ResolvedCustomer } from './customer-resolution';
 import { buildBillDocument } from './document-build';
+import { notePaymentState } from './paid-documents';
 
 /**
  * Reconciliation (issue 14): every bill m3ter dates in [from, to) against what QuickBooks holds, one result
@@ -250,6 +252,9 @@ export async function executeReconciliation(
         result.detail += '; adopted: the link and the last run now record it';
       }
     }
+    const linkedDoc = linkedId ? outcome.held.byKey.get(`${link?.documentType}/${linkedId}`) : undefined;
+    if (link && linkedDoc && (paymentState(linkedDoc) ?? null) !== link.paidState)
+      await notePaymentState(deps.db, link, linkedDoc, 'reconciliation');
     results.push(result);
   }
   results.push(...orphanedDocuments(outcome.held.marked, new Set(listed.map((b) => b.id)), home));
@@ -431,14 +436,45 @@ export function heldDocument(type: QboDocumentType, doc: Invoice | CreditMemo): 
 
 /** Records a document found by its marker as the bill's, on the link and on the bill's last run without one. */
 async function adopt(db: Db, link: BillDocument, doc: HeldDocument): Promise<void> {
+  await recordAdoptedDocument(db, {
+    integrationId: link.integrationId,
+    billId: link.billId,
+    generation: link.generation,
+    payloadHash: link.payloadHash ?? '',
+    doc,
+  });
+}
+
+/**
+ * A document QuickBooks holds for the bill (found by its marker) becomes the bill's: the link records it
+ * (later syncs update it, never create another) and so does the bill's last run when it names none.
+ */
+export async function recordAdoptedDocument(
+  db: Db,
+  adopted: {
+    integrationId: string;
+    billId: string;
+    generation: number;
+    payloadHash: string;
+    doc: HeldDocument;
+  },
+): Promise<void> {
+  const { doc } = adopted;
   await markSynced(db, {
-    ...link,
+    integrationId: adopted.integrationId,
+    billId: adopted.billId,
     documentType: doc.type,
+    generation: adopted.generation,
+    customerId: doc.customerId,
     externalId: doc.id,
     syncToken: doc.syncToken,
-    payloadHash: link.payloadHash ?? '',
+    payloadHash: adopted.payloadHash,
   });
-  const [last] = await listRuns(db, { integrationId: link.integrationId, billId: link.billId, limit: 1 });
+  const [last] = await listRuns(db, {
+    integrationId: adopted.integrationId,
+    billId: adopted.billId,
+    limit: 1,
+  });
   if (last && !last.externalId) await updateRun(db, last.id, { externalId: doc.id, externalType: doc.type });
 }
 

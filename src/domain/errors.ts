@@ -13,6 +13,14 @@ export const ERROR_CODES = {
   MALFORMED_JSON: 'MALFORMED_JSON',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** A reconciliation action asked for a result it does not fix (e.g. adopt for anything but UNLINKED). */
+  ACTION_NOT_APPLICABLE: 'ACTION_NOT_APPLICABLE',
+  /** The document is paid or partly paid in QuickBooks: it is never updated. */
+  DOCUMENT_PAID: 'DOCUMENT_PAID',
+  /** A replay was asked for a bill that has no failed run. */
+  NO_FAILED_RUN: 'NO_FAILED_RUN',
+  /** The document a result names is no longer in QuickBooks as the result says (gone, or without the marker). */
+  DOCUMENT_CHANGED: 'DOCUMENT_CHANGED',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 

@@ -183,8 +183,9 @@ export function reconcileBill(input: BillReconciliationInput): BillReconciliatio
   if (isVoided(held))
     return { ...compared, result: 'VOIDED', detail: `${held.type} ${held.id} was voided in QuickBooks` };
   const open = held.open;
-  if (open !== undefined && Math.abs(open - held.totalAmt) > 1e-9) {
-    const paidInFull = Math.abs(open) < 1e-9;
+  const paid = paymentState(held);
+  if (paid) {
+    const paidInFull = paid === 'PAID';
     return {
       ...compared,
       result: paidInFull ? 'PAID' : 'PARTLY_PAID',
@@ -197,14 +198,21 @@ export function reconcileBill(input: BillReconciliationInput): BillReconciliatio
   const differences = compareDocuments(doc, held, currency);
   const edited =
     link?.syncToken !== null && link?.syncToken !== undefined && held.syncToken !== link.syncToken;
-  if (edited)
+  const customerDiffers = differences.some((d) => d.startsWith('customer'));
+  const linesOnly = compared.differenceMinor === 0 && differences.length > 0;
+  if (edited) {
+    // An edit in QuickBooks that moved the document to another customer, or changed its lines but not its
+    // total, is named by what it changed; any other edit (an amount, or nothing we compare) is EDITED.
+    const what = customerDiffers ? 'CUSTOMER_DIFFERS' : linesOnly ? 'LINES_DIFFER' : 'EDITED_IN_QUICKBOOKS';
+    const edit = `${held.type} ${held.id} was changed in QuickBooks after our last write (SyncToken ${link.syncToken} → ${held.syncToken})`;
     return {
       ...compared,
       differences,
-      result: 'EDITED_IN_QUICKBOOKS',
-      detail: `${held.type} ${held.id} was changed in QuickBooks after our last write (SyncToken ${link.syncToken} → ${held.syncToken})`,
+      result: what,
+      detail: what === 'EDITED_IN_QUICKBOOKS' ? edit : `${edit}: ${differences.join('; ')}`,
     };
-  const kind: ReconciliationResultKind = differences.some((d) => d.startsWith('customer'))
+  }
+  const kind: ReconciliationResultKind = customerDiffers
     ? 'CUSTOMER_DIFFERS'
     : compared.differenceMinor !== 0
       ? 'AMOUNT_DIFFERS'
@@ -252,6 +260,16 @@ export function compareDocuments(expected: QboDocument, held: HeldDocument, curr
       out.push(`${at} unit price: expected ${price}, held ${h.unitPrice ?? '-'}`);
   }
   return out;
+}
+
+/**
+ * Paid in full (nothing open), partly paid (less open than the total), or null: all of it still open. A payment
+ * in QuickBooks is the one reason a document is never updated again.
+ */
+export function paymentState(doc: { open?: number; totalAmt: number }): 'PAID' | 'PARTLY_PAID' | null {
+  const { open } = doc;
+  if (open === undefined || Math.abs(open - doc.totalAmt) <= 1e-9) return null;
+  return Math.abs(open) < 1e-9 ? 'PAID' : 'PARTLY_PAID';
 }
 
 export function isVoided(doc: HeldDocument): boolean {
@@ -350,4 +368,50 @@ export function summarize(results: readonly BillReconciliation[]): Reconciliatio
     entry.netDriftMinor += drift;
   }
   return { bills: results.filter((r) => r.result !== 'ORPHANED').length, counts, amounts };
+}
+
+/** What a person can do about a result, one click away (src/bill-sync/reconciliation-actions.ts). */
+export const RECONCILIATION_ACTIONS = ['resync', 'adopt', 'replay'] as const;
+export type ReconciliationAction = (typeof RECONCILIATION_ACTIONS)[number];
+
+/** A document QuickBooks holds but differs from, or lacks, what we would send: a sync brings it back. */
+const RESYNCABLE: ReadonlySet<ReconciliationResultKind> = new Set([
+  'MISSING',
+  'AMOUNT_DIFFERS',
+  'LINES_DIFFER',
+  'CUSTOMER_DIFFERS',
+  'EDITED_IN_QUICKBOOKS',
+  'DELETED',
+  'VOIDED',
+]);
+
+/** The results each action fixes. */
+export const ACTION_FIXES: Readonly<Record<ReconciliationAction, ReadonlySet<ReconciliationResultKind>>> = {
+  resync: RESYNCABLE,
+  replay: RESYNCABLE,
+  adopt: new Set(['UNLINKED']),
+};
+
+/** Why an action does not apply to a result (null: it does), with a stable code. */
+export function actionRefusal(
+  action: ReconciliationAction,
+  result: ReconciliationResultKind,
+): { code: 'DOCUMENT_PAID' | 'ACTION_NOT_APPLICABLE'; message: string } | null {
+  if (ACTION_FIXES[action].has(result)) return null;
+  if (result === 'PAID' || result === 'PARTLY_PAID')
+    return {
+      code: 'DOCUMENT_PAID',
+      message: `the document is ${result === 'PAID' ? 'paid' : 'partly paid'} in QuickBooks and is never updated`,
+    };
+  const fixes = [...ACTION_FIXES[action]].join(', ');
+  const hint =
+    result === 'UNLINKED'
+      ? '; adopt the document first (a sync now would create a second one)'
+      : result === 'MATCHED'
+        ? '; nothing to fix'
+        : '';
+  return {
+    code: 'ACTION_NOT_APPLICABLE',
+    message: `${action} fixes ${fixes}, not ${result}${hint}`,
+  };
 }

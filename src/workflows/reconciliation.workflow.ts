@@ -16,12 +16,33 @@ const record = proxyActivities<ReconciliationActivities>({
   retry: { maximumAttempts: 10 },
 });
 
-/** The daily run from the integration's schedule: the last two billing months. */
-export async function scheduledReconciliation(input: {
-  integrationId: string;
-}): Promise<{ bills: number; quickBooksReads: number; adopted: number } | null> {
+const poll = proxyActivities<ReconciliationActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '10 seconds', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
+/**
+ * The daily run from the integration's schedule: first the ChangeDataCapture poll (the webhooks' fallback; a
+ * failure there does not stop the rest), then the reconciliation of the last two billing months.
+ */
+export async function scheduledReconciliation(input: { integrationId: string }): Promise<{
+  bills: number;
+  quickBooksReads: number;
+  adopted: number;
+  polledChanges: number | null;
+} | null> {
+  let polledChanges: number | null = null;
+  try {
+    polledChanges = (await poll.pollQuickBooksChanges(input))?.changes ?? null;
+  } catch {
+    // The next day's poll reads from the same cursor.
+  }
   const opened = await record.openScheduledReconciliation(input);
-  return opened ? billReconciliation({ runId: opened.runId, integrationId: input.integrationId }) : null;
+  if (!opened) return null;
+  return {
+    ...(await billReconciliation({ runId: opened.runId, integrationId: input.integrationId })),
+    polledChanges,
+  };
 }
 
 /** One reconciliation run (src/bill-sync/reconciliation.ts): carried out, or recorded as FAILED once retries give up. */

@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { recordIntegrationEvent } from '../../src/db/repositories/integration-events.repository';
+import { runReconciliation } from '../../src/bill-sync/reconciliation';
 import { ACME_ACCOUNT, sampleBill } from '../support/bills';
+import { reconciliationDeps } from '../support/reconciliation-seed';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
 import { BODY_LIMIT, adminCases, type AdminCase, type ParamPlan } from './support/admin-cases';
 import {
@@ -43,6 +45,7 @@ type PoolKey =
   | 'runs'
   | 'events'
   | 'bills'
+  | 'reconciliations'
   | 'm3terIds'
   | 'externalIds'
   | 'Account'
@@ -59,6 +62,7 @@ const POOL_SQL = `
   UNION ALL SELECT 'runs', id::text FROM integration_runs
   UNION ALL SELECT 'events', id::text FROM integration_events
   UNION ALL SELECT 'bills', id FROM bills
+  UNION ALL SELECT 'reconciliations', id::text FROM reconciliation_runs
   UNION ALL SELECT 'm3terIds', id FROM m3ter_objects
   UNION ALL SELECT kind, id FROM m3ter_objects WHERE deleted_at IS NULL`;
 
@@ -80,6 +84,7 @@ function poolFor(template: string, param: string): PoolKey {
   if (first === 'external-mappings') return 'mappings';
   if (first === 'integration-runs') return 'runs';
   if (first === 'integration-events') return 'events';
+  if (first === 'reconciliations') return 'reconciliations';
   return 'integrations';
 }
 
@@ -157,6 +162,8 @@ describe('fuzz: admin API (from /openapi.json)', function () {
     for (const w of sent.body.workflows as string[]) setupWorkflows.add(w);
     await h.waitForSync(a.id, bill.id);
     await h.waitForSync(b.id, bill.id);
+    // A reconciliation of the first integration, so its routes (results, actions) meet a real run and results.
+    await runReconciliation(reconciliationDeps(h), a.id, { from: '2026-10-01', to: '2026-12-01' });
     await h.stopWorkers();
     const [run] = await h.runs({ integrationId: a.id });
     await recordIntegrationEvent(h.database.db, {

@@ -1,5 +1,6 @@
 import { quickBooksWebhookRoutes } from '../../src/api/routes/quickbooks-webhook.routes';
 import { reconciliationRoutes } from '../../src/api/routes/reconciliation.routes';
+import type { QuickBooksChangesOutcome } from '../../src/bill-sync/quickbooks-notifications';
 import { temporalReconciliationStarter } from '../../src/temporal/reconciliation-starter';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -92,7 +93,7 @@ export interface SyncHarness {
   endpoints: QuickBooksEndpoints;
   mail: ReceivedMail[];
   /** What each QuickBooks webhook's processing (after its 200) did, in order. */
-  quickBooksNotifications: Array<{ new: number; events: number }>;
+  quickBooksNotifications: QuickBooksChangesOutcome[];
   /** Starts (another) worker process-equivalent on the task queue. */
   startWorker(options?: { shutdownGraceTime?: string }): Promise<Worker>;
   stopWorkers(): Promise<void>;
@@ -174,7 +175,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   const encryptionKey = options.encryptionKey ?? randomBytes(32);
   const secretBox = createSecretBox(encryptionKey);
   const logger = options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-  const quickBooksNotifications: Array<{ new: number; events: number }> = [];
+  const quickBooksNotifications: QuickBooksChangesOutcome[] = [];
   const taskQueue = uniqueTaskQueue('bill-sync');
   const dataConverter = options.encryptPayloads ? createDataConverter(encryptionKey) : undefined;
   const temporal = dataConverter
@@ -200,7 +201,18 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     settings: { reference, integrationListener: sweeps && sweepSchedulesFollow(sweeps, logger) },
     publicRouters: [
       quickBooksWebhookRoutes(
-        { db, logger, onProcessed: (outcome) => quickBooksNotifications.push(outcome) },
+        {
+          db,
+          logger,
+          connector: new QuickBooksConnector({
+            db,
+            secretBox,
+            endpoints,
+            governor: new PgRateGovernor(db),
+            ...connectorOptions,
+          }),
+          onProcessed: (outcome) => quickBooksNotifications.push(outcome),
+        },
         { verifierToken: QBO_VERIFIER_TOKEN, maxBodyBytes: 1_048_576 },
       ),
       webhookRoutes(
@@ -243,6 +255,14 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
         db,
         m3ter: m3terClient,
         reconciliations: temporalReconciliationStarter(temporal.client, taskQueue),
+        syncs,
+        connector: new QuickBooksConnector({
+          db,
+          secretBox,
+          endpoints,
+          governor: new PgRateGovernor(db),
+          ...connectorOptions,
+        }),
       }),
       backfillRoutes({
         db,

@@ -176,6 +176,18 @@ describe('reconciliation (pure comparison)', () => {
     assert.deepEqual(memoOnly.differences, []);
   });
 
+  it('an edit in QuickBooks that changed the customer, or the lines but not the total, is named by it', () => {
+    const moved = run({ linked: held(DOC, { syncToken: '1', customerId: '8' }) });
+    assert.equal(moved.result, 'CUSTOMER_DIFFERS');
+    assert.match(moved.detail, /changed in QuickBooks after our last write \(SyncToken 0 → 1\): customer/);
+    const relined = held(DOC, { syncToken: '2' });
+    relined.lines = relined.lines.map((l, i) => (i === 0 ? { ...l, description: 'Edited by hand' } : l));
+    const r = run({ linked: relined });
+    assert.equal(r.result, 'LINES_DIFFER');
+    assert.equal(r.differenceMinor, 0);
+    assert.deepEqual(r.differences, ['line 1 description: expected "Usage", held "Edited by hand"']);
+  });
+
   it('VOIDED and DELETED', () => {
     const voided = run({
       linked: held(DOC, { syncToken: '1', totalAmt: 0, open: 0, privateNote: `Voided - ${MARKER}` }),

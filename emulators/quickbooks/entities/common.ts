@@ -68,6 +68,19 @@ export function stamp(
   };
 }
 
+/** Tells the realm's listener (webhook delivery) of a change. */
+export function changed(
+  ctx: OpContext,
+  entity: EntityName,
+  id: string,
+  operation: 'Create' | 'Update' | 'Void' | 'Delete',
+): void {
+  // A deletion's time as ChangeDataCapture reports it (with milliseconds), so both tell the same change.
+  const lastUpdated =
+    operation === 'Delete' ? formatDateTime(ctx.nowMs, ctx.realm.settings.utcOffset, true) : timestamp(ctx);
+  ctx.realm.onChange?.({ entity, id, operation, lastUpdated });
+}
+
 /** A live (not deleted) document, or 610 Object Not Found. */
 export function requireLive(ctx: OpContext, entity: EntityName, id: string | undefined): StoredDoc {
   if (id === undefined || id === '') throw errors.validation(faults.requiredParam('Id'));
@@ -131,9 +144,11 @@ export function defineEntity(rules: EntityRules): EntityModule {
     fields: JsonObject,
     id: string,
     previous: JsonObject | undefined,
+    operation: 'Create' | 'Update' | 'Void',
   ): JsonObject => {
     const doc = stamp(ctx, fields, id, previous);
     ctx.realm.put(rules.name, doc);
+    changed(ctx, rules.name, id, operation);
     return present(ctx, doc);
   };
 
@@ -149,7 +164,7 @@ export function defineEntity(rules: EntityRules): EntityModule {
     create(ctx, body) {
       rejectUnknownFields(rules.name, body, known);
       const fields = rules.build(ctx, writable(body, rules.readOnly), undefined);
-      return save(ctx, fields, ctx.realm.nextId(rules.name), undefined);
+      return save(ctx, fields, ctx.realm.nextId(rules.name), undefined, 'Create');
     },
     update(ctx, body, sparse) {
       const stored = existing(ctx, body);
@@ -157,18 +172,19 @@ export function defineEntity(rules: EntityRules): EntityModule {
       const sent = writable(body, rules.readOnly);
       const input = sparse ? { ...writable(stored.doc, rules.readOnly), ...sent } : sent;
       const fields = rules.build(ctx, input, stored.doc);
-      return save(ctx, fields, stored.doc.Id as string, stored.doc);
+      return save(ctx, fields, stored.doc.Id as string, stored.doc, 'Update');
     },
     void(ctx, body) {
       if (!rules.voidFields) throw errors.unsupportedOperation(`Void for ${rules.name}`);
       const stored = existing(ctx, body);
-      return save(ctx, rules.voidFields(ctx, stored.doc), stored.doc.Id as string, stored.doc);
+      return save(ctx, rules.voidFields(ctx, stored.doc), stored.doc.Id as string, stored.doc, 'Void');
     },
     delete(ctx, body) {
       if (!rules.checkDelete) throw errors.unsupportedOperation(`Delete for ${rules.name}`);
       const stored = existing(ctx, body);
       rules.checkDelete(ctx, stored.doc);
       ctx.realm.markDeleted(rules.name, stored.doc.Id as string, ctx.nowMs);
+      changed(ctx, rules.name, stored.doc.Id as string, 'Delete');
       return { status: 'Deleted', domain: 'QBO', Id: stored.doc.Id };
     },
     read(ctx, id) {

@@ -19,7 +19,7 @@ import {
   type Json,
   type JsonObject,
 } from '../json';
-import { defineEntity, requireReference, stamp, type EntityModule, type OpContext } from './common';
+import { changed, defineEntity, requireReference, stamp, type EntityModule, type OpContext } from './common';
 
 type SalesKind = 'Invoice' | 'CreditMemo';
 
@@ -406,5 +406,6 @@ export function applyPayment(ctx: OpContext, kind: SalesKind, id: string, amount
     ];
   const next = stamp(ctx, fields, String(doc.Id), doc);
   ctx.realm.put(kind, next);
+  changed(ctx, kind, String(doc.Id), 'Update');
   return presentSalesTransaction(ctx, next);
 }

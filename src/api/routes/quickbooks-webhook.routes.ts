@@ -1,11 +1,15 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Router } from 'express';
 import { z } from 'zod';
-import { processQuickBooksNotifications } from '../../bill-sync/quickbooks-notifications';
+import {
+  processQuickBooksNotifications,
+  type QuickBooksChangesOutcome,
+} from '../../bill-sync/quickbooks-notifications';
 import type { Db } from '../../db/pool';
 import { DomainError, ERROR_CODES } from '../../domain/errors';
 import { parseIntuitNotifications, verifyIntuitSignature } from '../../domain/quickbooks-webhook';
 import type { Logger } from '../../platform/logger';
+import type { QuickBooksConnector } from '../../quickbooks/connector';
 
 export interface QuickBooksWebhookOptions {
   /** The Intuit app's webhook verifier token (QBO_WEBHOOK_VERIFIER_TOKEN); unset: the route answers 409. */
@@ -18,7 +22,13 @@ export interface QuickBooksWebhookOptions {
  * answer within 3 s), processed afterwards; a repeated notification changes nothing.
  */
 export function quickBooksWebhookRoutes(
-  deps: { db: Db; logger: Logger; onProcessed?: (outcome: { new: number; events: number }) => void },
+  deps: {
+    db: Db;
+    logger: Logger;
+    /** Reads a linked document after an update, to learn whether it was paid. */
+    connector?: QuickBooksConnector;
+    onProcessed?: (outcome: QuickBooksChangesOutcome) => void;
+  },
   options: QuickBooksWebhookOptions,
 ) {
   return (registry: OpenAPIRegistry): Router => {
@@ -64,7 +74,7 @@ export function quickBooksWebhookRoutes(
         if (unreadable)
           deps.logger.warn({ unreadable }, 'QuickBooks webhook: some notifications could not be read');
         res.status(200).json({ received: notifications.length });
-        processQuickBooksNotifications(deps.db, notifications).then(
+        processQuickBooksNotifications(deps, notifications).then(
           (outcome) => deps.onProcessed?.(outcome),
           (err: unknown) =>
             deps.logger.error({ err }, 'QuickBooks webhook notifications could not be processed'),

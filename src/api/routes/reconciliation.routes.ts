@@ -7,11 +7,21 @@ import {
   requestReconciliation,
   type ReconciliationStarter,
 } from '../../bill-sync/reconciliation';
+import {
+  actOnReconciliationResult,
+  actOnReconciliationResults,
+} from '../../bill-sync/reconciliation-actions';
+import type { SyncRequester } from '../../bill-sync/sync-requester';
 import type { Db } from '../../db/pool';
 import { DomainError, ERROR_CODES } from '../../domain/errors';
-import { RECONCILIATION_RESULTS, type BillReconciliation } from '../../domain/reconciliation';
+import {
+  RECONCILIATION_ACTIONS,
+  RECONCILIATION_RESULTS,
+  type BillReconciliation,
+} from '../../domain/reconciliation';
 import { parseOrThrow } from '../../domain/validation';
 import type { M3terClient } from '../../m3ter/client';
+import type { QuickBooksConnector } from '../../quickbooks/connector';
 import { IdParams, Timestamp, routes } from './route-kit';
 
 export interface ReconciliationRouteDeps {
@@ -19,6 +29,10 @@ export interface ReconciliationRouteDeps {
   m3ter?: M3terClient;
   /** Absent: runs cannot be started here (409), stored ones are still served. */
   reconciliations?: ReconciliationStarter;
+  /** For the resync and replay actions (absent: they answer 409). */
+  syncs?: SyncRequester;
+  /** For the adopt action's read of the document (absent: it answers 409). */
+  connector?: QuickBooksConnector;
 }
 
 const Day = z.iso.date().describe('YYYY-MM-DD');
@@ -88,6 +102,45 @@ const ResultsQuery = z.strictObject({
     .describe('Only these results (comma-separated)'),
   billId: z.string().min(1).max(200).optional(),
 });
+
+const Action = z
+  .enum(RECONCILIATION_ACTIONS)
+  .describe(
+    'resync: send the bill again, comparing with what QuickBooks holds (MISSING, AMOUNT_DIFFERS, LINES_DIFFER, ' +
+      'CUSTOMER_DIFFERS, EDITED_IN_QUICKBOOKS, DELETED, VOIDED); replay: the same as a replay of its last failed run; ' +
+      "adopt: record the UNLINKED document as the bill's (no QuickBooks write)",
+  );
+
+const ActionBody = z.strictObject({ action: Action });
+
+const BulkActionBody = z.strictObject({
+  action: Action,
+  result: z
+    .array(ResultKind)
+    .min(1)
+    .max(RECONCILIATION_RESULTS.length)
+    .optional()
+    .describe('Only results of these kinds (default: every kind the action fixes)'),
+  billIds: z.array(z.string().min(1).max(200)).min(1).max(10_000).optional().describe('Only these bills'),
+});
+
+const ResultParams = z.object({ id: z.string().min(1), billId: z.string().min(1) });
+
+const ActionOutcome = z
+  .object({
+    billId: z.string(),
+    action: Action,
+    result: ResultKind.describe('The result acted on'),
+    runId: z
+      .string()
+      .optional()
+      .describe('resync, replay: the new run (WAITING until its workflow takes it)'),
+    workflowId: z.string().optional(),
+    replayedFromRunId: z.string().optional(),
+    documentType: z.enum(['Invoice', 'CreditMemo']).optional().describe('adopt: the document now linked'),
+    externalId: z.string().optional(),
+  })
+  .meta({ id: 'ReconciliationActionOutcome' });
 
 function filterOf(query: z.output<typeof ResultsQuery>) {
   const results =
@@ -173,6 +226,43 @@ export function reconciliationRoutes(deps: ReconciliationRouteDeps) {
         const { run, results } = await reconciliationById(db, params.id, filterOf(query));
         return { ...run, results };
       },
+    );
+    const actionDeps = () => {
+      if (!deps.syncs)
+        throw new DomainError(ERROR_CODES.INVALID_STATE, 'Syncs cannot be requested by this process');
+      return { db, m3ter: deps.m3ter, syncs: deps.syncs, connector: deps.connector };
+    };
+    r.route(
+      {
+        method: 'post',
+        path: '/reconciliations/{id}/results/{billId}/actions',
+        summary:
+          "Fix one bill's result: resync, replay or adopt (409 with a code when the action does not fix it)",
+        params: ResultParams,
+        body: ActionBody,
+        status: 202,
+        response: ActionOutcome,
+      },
+      ({ params, body }) => actOnReconciliationResult(actionDeps(), params.id, params.billId, body.action),
+    );
+    r.route(
+      {
+        method: 'post',
+        path: '/reconciliations/{id}/actions',
+        summary: 'Fix many results at once: each picked result the action fixes; how many were acted on',
+        params: IdParams,
+        body: BulkActionBody,
+        status: 202,
+        response: z.object({
+          action: Action,
+          acted: z.number().int(),
+          outcomes: z.array(ActionOutcome),
+          skipped: z.array(
+            z.object({ billId: z.string(), result: ResultKind, code: z.string(), message: z.string() }),
+          ),
+        }),
+      },
+      ({ params, body }) => actOnReconciliationResults(actionDeps(), params.id, body),
     );
     registry.registerPath({
       method: 'get',

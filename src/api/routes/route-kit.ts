@@ -92,13 +92,16 @@ export function routes(registry: OpenAPIRegistry, tag: string, logger?: Logger):
       });
       const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
       router[spec.method](expressPath, async (req, res) => {
+        // Path and query first, so a bad one is named whatever the body.
+        const params = spec.params ? parseOrThrow(spec.params, req.params, 'params') : undefined;
+        const query = spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined;
         // body-parser turns an empty JSON body into {}, which an all-optional schema would accept.
         if (bodyRequired && !sentBody(req)) {
           throw ValidationError.field('(body)', 'a JSON body is required');
         }
         const input = {
-          params: spec.params ? parseOrThrow(spec.params, req.params, 'params') : undefined,
-          query: spec.query ? parseOrThrow(spec.query, req.query, 'query') : undefined,
+          params,
+          query,
           body: spec.body ? parseOrThrow(spec.body, req.body) : undefined,
         } as RouteInput<never, never, never>;
         const result = await handler(input);

@@ -133,6 +133,42 @@ export async function insertRequestedRun(
 }
 
 /**
+ * A fact about the bill's document learnt from QuickBooks, not a sync (e.g. it was paid there): a finished run
+ * of the bill's workflow id with its status and message, so the run history shows it.
+ */
+export async function insertNoticedRun(
+  db: Queryable,
+  input: {
+    integrationId: string;
+    billId: string;
+    workflowId: string;
+    trigger: string;
+    status: RunStatus;
+    message: string;
+    externalId: string;
+    externalType: QboDocument['type'];
+  },
+): Promise<IntegrationRun> {
+  const { rows } = await db.query(
+    `INSERT INTO integration_runs (integration_id, bill_id, workflow_id, trigger, status, message, external_id,
+       external_type, completed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+     RETURNING ${RUN_COLUMNS}`,
+    [
+      input.integrationId,
+      input.billId,
+      input.workflowId,
+      input.trigger,
+      input.status,
+      input.message,
+      input.externalId,
+      input.externalType,
+    ],
+  );
+  return toRun(rows[0]);
+}
+
+/**
  * A pass takes the requested runs it coalesces: the first becomes the pass's run (STARTED, with the
  * workflow run id); the others end SKIPPED, pointing at it. Idempotent: a retried activity changes nothing.
  */
