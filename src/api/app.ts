@@ -99,7 +99,9 @@ export function createApp(options: AppOptions): Express {
 /** The console SPA: its files (hashed assets cached long), and index.html for every client-side route. */
 function serveConsole(app: Express, dir: string): void {
   const index = path.join(dir, 'index.html');
-  app.get('/console', (_req, res) => res.redirect(301, '/console/'));
+  app.get('/console', (req, res, next) =>
+    req.path === '/console' ? res.redirect(301, '/console/') : next(),
+  );
   app.use(
     '/console',
     express.static(dir, {

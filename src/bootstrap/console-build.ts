@@ -6,7 +6,7 @@ import type { Logger } from '../platform/logger';
 
 /** The console's sources (console/) and its build (console/dist), relative to where npm start runs. */
 const CONSOLE_ROOT = path.resolve('console');
-const SOURCES = ['src', 'index.html', 'vite.config.ts', 'tsconfig.json'];
+const SOURCES = ['src', 'index.html', 'vite.config.mts', 'tsconfig.json'];
 
 /**
  * Where the built console is. Under npm start (not production), builds it first when it is missing or older

@@ -1,0 +1,303 @@
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
+import {
+  closeConsole,
+  ensureConsoleBuilt,
+  launchChromium,
+  openConsole,
+  signIn,
+  type ConsolePage,
+} from './support/browser';
+
+/**
+ * The console in a real browser (Debian's chromium through playwright-core) against the real app: the API on
+ * PostgreSQL with the worker on Temporal and the emulators (the sync harness), serving the built console.
+ */
+
+const ACCOUNTS = [
+  {
+    id: 'acct-acme',
+    name: 'Acme Rockets Ltd',
+    code: 'acme',
+    currency: 'GBP',
+    customFields: { country: 'UK' },
+  },
+  { id: 'acct-globex', name: 'Globex Corp', code: 'globex', currency: 'USD' },
+  { id: 'acct-initech', name: 'Initech', code: 'initech', currency: 'USD' },
+];
+
+describe('console: in the browser', function () {
+  this.timeout(120_000);
+  let h: SyncHarness;
+  let browser: Browser;
+  let cp: ConsolePage | undefined;
+
+  before(async () => {
+    const consoleDir = await ensureConsoleBuilt();
+    browser = await launchChromium();
+    h = await startSyncHarness({ workers: 1, consoleDir });
+    for (const a of ACCOUNTS) await put(`/reference/accounts/${a.id}`, { ...a, version: 1 });
+    await put('/reference/products/prod-api', { id: 'prod-api', name: 'API calls', code: 'api', version: 1 });
+    await put('/reference/products/prod-seats', {
+      id: 'prod-seats',
+      name: 'Seats',
+      code: 'seats',
+      version: 1,
+    });
+    await put('/reference/aggregations/agg-calls', {
+      id: 'agg-calls',
+      name: 'Calls',
+      code: 'calls',
+      version: 1,
+    });
+    await put('/reference/users/user-ops', {
+      id: 'user-ops',
+      email: 'ops@example.com',
+      firstName: 'Olive',
+      lastName: 'Ops',
+      version: 1,
+    });
+  });
+  after(async () => {
+    await browser?.close();
+    await h?.stop();
+  });
+  beforeEach(async () => {
+    cp = await openConsole(browser, h.api.baseUrl);
+  });
+  afterEach(async function () {
+    const errors = cp?.errors ?? [];
+    await closeConsole(cp, this.currentTest);
+    cp = undefined;
+    if (this.currentTest?.state === 'passed')
+      assert.deepEqual(errors, [], 'the page logged errors to its console');
+  });
+
+  async function put(path: string, body: unknown) {
+    const res = await h.api.request('PUT', path, body);
+    assert.ok(res.status < 300, `${path}: ${res.status} ${res.text}`);
+  }
+
+  it('refuses a wrong API key, signs in with the right one (httpOnly cookie, key kept nowhere), signs out', async () => {
+    const { page, context } = cp!;
+    await page.goto('/console/');
+    await page.getByLabel('API key').fill('this-is-not-the-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').filter({ hasText: 'Wrong API key.' }).waitFor();
+    assert.deepEqual(await context.cookies(), []);
+
+    await page.getByLabel('API key').fill(h.api.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Configurations' }).waitFor();
+    const cookies = await context.cookies();
+    assert.equal(cookies.length, 1);
+    assert.equal(cookies[0]?.name, 'm3ter_qbo_console');
+    assert.equal(cookies[0]?.httpOnly, true);
+    assert.equal(cookies[0]?.sameSite, 'Strict');
+    assert.equal(cookies[0]?.path, '/');
+    const stored = await page.evaluate<string>('JSON.stringify({ ...localStorage, ...sessionStorage })');
+    assert.ok(!stored.includes(h.api.apiKey), 'the key is not in web storage');
+    assert.ok(!page.url().includes(h.api.apiKey), 'nor in the URL');
+    assert.equal(await page.evaluate<string>('document.cookie'), '', 'the cookie is not readable by scripts');
+
+    // From the page, a change without the CSRF token is refused even with the cookie.
+    const status = await page.evaluate(async () => {
+      const res = await fetch('/integrations', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'forged', destination: 'QuickBooks' }),
+      });
+      return { status: res.status, body: (await res.json()) as { error: { code: string } } };
+    });
+    assert.deepEqual([status.status, status.body.error.code], [403, 'CSRF_TOKEN_INVALID']);
+
+    await page.reload();
+    await page.getByRole('heading', { name: 'Configurations' }).waitFor();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').waitFor();
+    const after = await page.evaluate(async () => (await fetch('/integrations')).status);
+    assert.equal(after, 401);
+  });
+
+  it('creates an integration through the three panels with every setting set; the API stores each value', async () => {
+    const { page } = cp!;
+    await signIn(page, h.api.apiKey);
+    await page.getByRole('button', { name: 'Configure new integration' }).click();
+    await page.getByRole('menuitem', { name: 'Configure bill integration' }).click();
+    await page.getByRole('heading', { name: 'Configure bill integration' }).waitFor();
+    for (const panel of ['Global configuration', 'Entity configuration', 'External system configuration'])
+      await page.getByRole('heading', { name: panel }).waitFor();
+
+    const field = (label: string) => page.getByLabel(label, { exact: true });
+    const combobox = (label: string) => page.getByRole('combobox', { name: label, exact: true });
+    const pick = async (label: string, search: string, option: string) => {
+      await combobox(label).click();
+      await combobox(label).fill(search);
+      await page.getByRole('option', { name: option, exact: true }).click();
+      await page.keyboard.press('Escape');
+    };
+
+    // Global configuration
+    await field('Name').fill('UK books from the console');
+    await field('Destination').selectOption('QuickBooksSandbox');
+    await pick('Account ids', 'acme', 'Acme Rockets Ltd (acme) · acct-acme');
+    await pick('Account ids', 'globex', 'Globex Corp (globex) · acct-globex');
+    await pick('Restricted account ids', 'initech', 'Initech (initech) · acct-initech');
+    await pick('Integration disabled notification users', 'olive', 'Olive Ops <ops@example.com>');
+    // Entity configuration
+    await field('Only send bill on approval').check();
+    await field('Use external mapping account code').check();
+    await pick('Excluded line item types', 'MINIMUM', 'MINIMUM_SPEND');
+    await pick('Excluded line item types', 'AD_', 'AD_HOC');
+    await field('Account filter').fill('customFields.country == UK AND currency != "USD"');
+    await page.getByTestId('account-filter-valid').waitFor();
+    await combobox('Test against account').click();
+    await page.getByRole('option', { name: 'Acme Rockets Ltd (acme) · acct-acme' }).click();
+    await page.getByTestId('account-filter-match').filter({ hasText: 'this account is in scope' }).waitFor();
+    await field('Enforce external mappings for config').check();
+    await pick('Excluded products', 'seats', 'Seats (seats) · prod-seats');
+    await pick('Excluded aggregations', 'calls', 'Calls (calls) · agg-calls');
+    // External system configuration
+    await field('Split usage line items').selectOption({ label: 'Item per product' });
+    await field('CREDIT_MEMO').fill('31');
+    await field('DEBIT_MEMO').fill('32');
+    await field('Send zero quantity line items').check();
+    await field('Allow bank transfer payment').check();
+    await field('Allow credit card payment').check();
+    await field('Bcc invoice email address').fill('books@example.com');
+    await field('Account manager email custom field').fill('accountManagerEmail');
+    await field('Sort line items by').selectOption({ label: 'Subtotal' });
+
+    // Every setting has its one-line help text, tied to the control.
+    for (const label of [
+      'Name',
+      'Account ids',
+      'Restricted account ids',
+      'Integration disabled notification users',
+      'Only send bill on approval',
+      'Use external mapping account code',
+      'Excluded line item types',
+      'Account filter',
+      'Enforce external mappings for config',
+      'Excluded products',
+      'Excluded aggregations',
+      'Split usage line items',
+      'Send zero quantity line items',
+      'Allow bank transfer payment',
+      'Allow credit card payment',
+      'Bcc invoice email address',
+      'Account manager email custom field',
+      'Sort line items by',
+    ]) {
+      const control = (await combobox(label).count()) > 0 ? combobox(label) : field(label);
+      const described = await control.getAttribute('aria-describedby');
+      assert.ok(described, `${label} has no description`);
+      const help = await page.locator(`[id="${described.split(' ')[0]}"]`).innerText();
+      assert.ok(help.trim().length > 10, `${label}: help text "${help}"`);
+    }
+    await page.getByText('Quick books item mapping', { exact: true }).waitFor();
+
+    await page.getByRole('button', { name: 'Create integration' }).click();
+    await page.getByRole('heading', { name: 'Configurations' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'UK books from the console' });
+    await row.waitFor();
+    assert.match(
+      await row.innerText(),
+      /QuickBooks Sandbox[\s\S]*NOT CONNECTED[\s\S]*Enabled[\s\S]*No runs yet/,
+    );
+
+    const list = await h.api.request<{ data: Array<Record<string, unknown>> }>(
+      'GET',
+      '/integrations?limit=500',
+    );
+    const stored = list.body.data.find((i) => i.name === 'UK books from the console');
+    assert.ok(stored, list.text);
+    const { id, version, createdAt, updatedAt, ...settings } = stored;
+    assert.equal(typeof id, 'string');
+    void [version, createdAt, updatedAt];
+    assert.deepEqual(settings, {
+      name: 'UK books from the console',
+      destination: 'QuickBooksSandbox',
+      entityType: 'Bill',
+      accountIds: ['acct-acme', 'acct-globex'],
+      restrictedAccountIds: ['acct-initech'],
+      integrationDisabledNotificationUserIds: ['user-ops'],
+      onlySendBillOnApproval: true,
+      useExternalMappingAccountCode: true,
+      excludedLineItemTypes: ['MINIMUM_SPEND', 'AD_HOC'],
+      accountFilter: 'customFields.country == UK AND currency != "USD"',
+      enforceExternalMappingsForConfig: true,
+      excludedProductIds: ['prod-seats'],
+      excludedAggregationIds: ['agg-calls'],
+      splitUsageLineItems: 'ITEM_PER_PRODUCT',
+      quickBooksItemMapping: { CREDIT_MEMO: '31', DEBIT_MEMO: '32' },
+      sendZeroQuantityLineItems: true,
+      allowBankTransferPayment: true,
+      allowCreditCardPayment: true,
+      bccInvoiceEmailAddress: 'books@example.com',
+      accountManagerEmailCustomField: 'accountManagerEmail',
+      sortLineItemsBy: 'SUBTOTAL',
+      autoDisableAfterConsecutiveFailures: 5,
+      enabled: true,
+      credentialId: null,
+      connectionStatus: 'NOT_CONNECTED',
+      disabledAt: null,
+      disabledReason: null,
+      consecutiveFailures: 0,
+    });
+    // The change is audited as this console session.
+    const audit = await h.api.request<{ data: Array<{ actor: string; action: string }> }>(
+      'GET',
+      `/integrations/${String(id)}/audit`,
+    );
+    assert.equal(audit.body.data.length, 1);
+    assert.match(audit.body.data[0]?.actor ?? '', /^console-session:[0-9a-f]{8}$/);
+    assert.equal(audit.body.data[0]?.action, 'integration created');
+  });
+
+  it('shows an invalid account filter’s error at its position as you type, and a 4xx at the field it names', async () => {
+    const { page } = cp!;
+    await signIn(page, h.api.apiKey);
+    await page.goto('/console/integrations/new');
+    const filter = page.getByLabel('Account filter', { exact: true });
+    await filter.fill('currency == USD AND');
+    const pointer = page.getByTestId('account-filter-error-pointer');
+    await pointer.waitFor();
+    const [source, caret] = (await pointer.innerText()).split('\n');
+    assert.equal(source, 'currency == USD AND');
+    assert.equal(caret?.indexOf('^'), 19, `caret line: "${caret}"`);
+    assert.match(caret ?? '', /\^ expected a value or "\("/);
+    await page.getByText('at position 19', { exact: false }).first().waitFor();
+    // Fixed as you type: the error goes.
+    await filter.fill('currency == USD');
+    await page.getByTestId('account-filter-valid').waitFor();
+    assert.equal(await pointer.count(), 0);
+    // A mistake in the middle is pointed at where it is.
+    await filter.fill('currency = USD');
+    await pointer.waitFor();
+    assert.equal((await pointer.innerText()).split('\n')[1]?.indexOf('^'), 9);
+
+    // The API's 400 is shown at the field it names.
+    await filter.fill('');
+    await page.getByLabel('Name', { exact: true }).fill('Bad e-mail');
+    await page.getByLabel('Bcc invoice email address', { exact: true }).fill('not-an-email');
+    await page.getByRole('button', { name: 'Create integration' }).click();
+    const bcc = page.getByLabel('Bcc invoice email address', { exact: true });
+    await page.waitForFunction(
+      `document.querySelector('input[type=email]')?.getAttribute('aria-invalid') === 'true'`,
+    );
+    const described = (await bcc.getAttribute('aria-describedby')) ?? '';
+    const texts = await Promise.all(
+      described
+        .split(' ')
+        .filter(Boolean)
+        .map((d) => page.locator(`[id="${d}"]`).innerText()),
+    );
+    assert.ok(
+      texts.some((t) => /email/i.test(t) && t.length > 3),
+      `no error under the field: ${texts.join(' | ')}`,
+    );
+    await page.getByRole('heading', { name: 'Configure bill integration' }).waitFor();
+  });
+});
