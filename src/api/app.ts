@@ -114,6 +114,10 @@ function serveConsole(app: Express, dir: string): void {
       },
     }),
   );
+  // A missing asset is a 404, not the page (a stale tab asking for an old bundle must not get HTML as script).
+  app.get(/^\/console\/assets\//, (_req, res) => {
+    res.status(404).type('text/plain').send('No such console asset');
+  });
   app.get(/^\/console\/.*/, (_req, res) => {
     if (!existsSync(index)) {
       res.status(503).type('text/plain').send('The console is not built: run npm run console:build');

@@ -300,4 +300,52 @@ describe('console: in the browser', function () {
     );
     await page.getByRole('heading', { name: 'Configure bill integration' }).waitFor();
   });
+  it('integration details: the not-yet-connected warning, the ID with copy, Connect credential → Select credential → Confirm → CONNECTED', async () => {
+    const { page, context } = cp!;
+    const { credentialId, realmId } = await h.connectCredential();
+    const created = await h.createIntegration({ name: 'US books to connect' }, { credentialId: null });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.api.baseUrl });
+    await signIn(page, h.api.apiKey);
+    await page.getByRole('link', { name: 'US books to connect' }).click();
+    await page.getByRole('heading', { name: 'US books to connect', level: 2 }).waitFor();
+    await page.getByText('This integration is not yet connected', { exact: false }).waitFor();
+    const details = page.getByRole('region', { name: 'Details' });
+    assert.match(await details.innerText(), /NOT CONNECTED/);
+    assert.equal(await page.getByTestId('integration-id').innerText(), created.id);
+    await page.getByRole('button', { name: 'Copy integration ID' }).click();
+    assert.equal(await page.evaluate<string>('navigator.clipboard.readText()'), created.id);
+
+    await page.getByRole('button', { name: 'Connect credential' }).click();
+    const modal = page.getByRole('dialog', { name: 'Select credential' });
+    await modal.waitFor();
+    await modal.getByRole('combobox', { name: 'Credential', exact: true }).click();
+    await page.getByRole('option', { name: `realm ${realmId} (AUTHORIZED)` }).click();
+    await modal.getByRole('button', { name: 'Confirm' }).click();
+    await modal.waitFor({ state: 'hidden' });
+    await details.getByText('CONNECTED', { exact: true }).waitFor();
+    await page
+      .getByTestId('connected-credential')
+      .filter({ hasText: `realm ${realmId} (AUTHORIZED, company ${realmId})` })
+      .waitFor();
+    assert.equal(await page.getByText('This integration is not yet connected', { exact: false }).count(), 0);
+    await page.getByRole('button', { name: 'Change credential' }).waitFor();
+
+    const stored = await h.api.request<{ credentialId: string; connectionStatus: string }>(
+      'GET',
+      `/integrations/${created.id}`,
+    );
+    assert.equal(stored.body.credentialId, credentialId);
+    assert.equal(stored.body.connectionStatus, 'CONNECTED');
+    // The change shows in the integration's audit, as this console session.
+    await page
+      .getByRole('region', { name: 'Changes' })
+      .getByText('integration credential connected')
+      .waitFor();
+    const audit = await h.api.request<{ data: Array<{ actor: string; action: string }> }>(
+      'GET',
+      `/integrations/${created.id}/audit`,
+    );
+    assert.equal(audit.body.data[0]?.action, 'integration credential connected');
+    assert.match(audit.body.data[0]?.actor ?? '', /^console-session:/);
+  });
 });
