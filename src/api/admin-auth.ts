@@ -16,6 +16,8 @@ export interface ConsoleSessionOptions {
   policy: ConsoleSessionPolicy;
   /** Adds `Secure` to the cookie (an https PUBLIC_BASE_URL). */
   secureCookie: boolean;
+  /** Wrong API keys accepted per minute from one address at sign-in; then 429 for the rest of the minute (default 10). */
+  signInFailuresPerMinute?: number;
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -60,7 +60,12 @@ export interface ServiceApiDeps {
   healthChecks: HealthCheck[];
   metrics?: () => Promise<string>;
   /** Console sessions (idle and absolute lifetime) and the built console's folder. */
-  console: { policy: ConsoleSessionPolicy; secureCookie: boolean; dir?: string };
+  console: {
+    policy: ConsoleSessionPolicy;
+    secureCookie: boolean;
+    signInFailuresPerMinute?: number;
+    dir?: string;
+  };
 }
 
 /** The service's whole HTTP API: webhooks, the OAuth callback and the codec in public, the rest behind the key. */
@@ -73,7 +78,12 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
     maxBodyBytes: deps.maxBodyBytes,
     healthChecks: deps.healthChecks,
     metrics: deps.metrics,
-    consoleSessions: { db, policy: deps.console.policy, secureCookie: deps.console.secureCookie },
+    consoleSessions: {
+      db,
+      policy: deps.console.policy,
+      secureCookie: deps.console.secureCookie,
+      signInFailuresPerMinute: deps.console.signInFailuresPerMinute,
+    },
     consoleDir: deps.console.dir,
     publicRouters: [
       webhookRoutes(

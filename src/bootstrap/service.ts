@@ -244,6 +244,7 @@ async function startApiRole(w: Wiring): Promise<void> {
         maxAgeSeconds: env.CONSOLE_SESSION_MAX_HOURS * 3600,
       },
       secureCookie: publicBaseUrl(env).startsWith('https:'),
+      signInFailuresPerMinute: env.CONSOLE_SIGNIN_FAILURES_PER_MINUTE,
       dir: await consoleDir(env, logger),
     },
   });

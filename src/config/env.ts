@@ -26,6 +26,8 @@ export const envSchema = z.object({
   CONSOLE_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
   /** A console session ends this long after sign-in, used or not. */
   CONSOLE_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+  /** Wrong API keys accepted per minute from one address at console sign-in (then 429). */
+  CONSOLE_SIGNIN_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
   /** The built console served at /console (npm start builds it there when missing or stale). */
   CONSOLE_DIR: z.string().min(1).optional(),
 

@@ -6,6 +6,7 @@ import {
   ensureConsoleBuilt,
   launchChromium,
   openConsole,
+  pageShot,
   signIn,
   type ConsolePage,
 } from './support/browser';
@@ -85,6 +86,7 @@ describe('console: in the browser', function () {
     await page.getByLabel('API key').fill('this-is-not-the-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'Wrong API key.' }).waitFor();
+    await pageShot(page, 'sign-in-wrong-key');
     assert.deepEqual(await context.cookies(), []);
 
     await page.getByLabel('API key').fill(h.api.apiKey);
@@ -197,11 +199,13 @@ describe('console: in the browser', function () {
       assert.ok(help.trim().length > 10, `${label}: help text "${help}"`);
     }
     await page.getByText('Quick books item mapping', { exact: true }).waitFor();
+    await pageShot(page, 'configure-bill-integration');
 
     await page.getByRole('button', { name: 'Create integration' }).click();
     await page.getByRole('heading', { name: 'Configurations' }).waitFor();
     const row = page.getByRole('row').filter({ hasText: 'UK books from the console' });
     await row.waitFor();
+    await pageShot(page, 'configurations');
     assert.match(
       await row.innerText(),
       /QuickBooks Sandbox[\s\S]*NOT CONNECTED[\s\S]*Enabled[\s\S]*No runs yet/,
@@ -268,6 +272,7 @@ describe('console: in the browser', function () {
     assert.equal(source, 'currency == USD AND');
     assert.equal(caret?.indexOf('^'), 19, `caret line: "${caret}"`);
     assert.match(caret ?? '', /\^ expected a value or "\("/);
+    await pageShot(page, 'account-filter-error');
     await page.getByText('at position 19', { exact: false }).first().waitFor();
     // Fixed as you type: the error goes.
     await filter.fill('currency == USD');
@@ -284,9 +289,7 @@ describe('console: in the browser', function () {
     await page.getByLabel('Bcc invoice email address', { exact: true }).fill('not-an-email');
     await page.getByRole('button', { name: 'Create integration' }).click();
     const bcc = page.getByLabel('Bcc invoice email address', { exact: true });
-    await page.waitForFunction(
-      `document.querySelector('input[type=email]')?.getAttribute('aria-invalid') === 'true'`,
-    );
+    await page.locator('input[type=email][aria-invalid="true"]').waitFor();
     const described = (await bcc.getAttribute('aria-describedby')) ?? '';
     const texts = await Promise.all(
       described
@@ -309,6 +312,8 @@ describe('console: in the browser', function () {
     await page.getByRole('link', { name: 'US books to connect' }).click();
     await page.getByRole('heading', { name: 'US books to connect', level: 2 }).waitFor();
     await page.getByText('This integration is not yet connected', { exact: false }).waitFor();
+    await page.getByRole('region', { name: 'Changes' }).getByText('integration created').waitFor();
+    await pageShot(page, 'integration-not-connected');
     const details = page.getByRole('region', { name: 'Details' });
     assert.match(await details.innerText(), /NOT CONNECTED/);
     assert.equal(await page.getByTestId('integration-id').innerText(), created.id);
@@ -320,6 +325,7 @@ describe('console: in the browser', function () {
     await modal.waitFor();
     await modal.getByRole('combobox', { name: 'Credential', exact: true }).click();
     await page.getByRole('option', { name: `realm ${realmId} (AUTHORIZED)` }).click();
+    await pageShot(page, 'select-credential');
     await modal.getByRole('button', { name: 'Confirm' }).click();
     await modal.waitFor({ state: 'hidden' });
     await details.getByText('CONNECTED', { exact: true }).waitFor();
@@ -341,11 +347,28 @@ describe('console: in the browser', function () {
       .getByRole('region', { name: 'Changes' })
       .getByText('integration credential connected')
       .waitFor();
+    await pageShot(page, 'integration-connected');
     const audit = await h.api.request<{ data: Array<{ actor: string; action: string }> }>(
       'GET',
       `/integrations/${created.id}/audit`,
     );
     assert.equal(audit.body.data[0]?.action, 'integration credential connected');
     assert.match(audit.body.data[0]?.actor ?? '', /^console-session:/);
+
+    // Edit: the form opens with the stored values; Save changes replaces them (with the version read).
+    await page.getByRole('button', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Edit US books to connect' }).waitFor();
+    assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'US books to connect');
+    await page.getByLabel('Sort line items by', { exact: true }).selectOption({ label: 'Aggregation ID' });
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('heading', { name: 'US books to connect', level: 2 }).waitFor();
+    const edited = await h.api.request<{ sortLineItemsBy: string; credentialId: string; name: string }>(
+      'GET',
+      `/integrations/${created.id}`,
+    );
+    assert.deepEqual(
+      [edited.body.sortLineItemsBy, edited.body.credentialId, edited.body.name],
+      ['AGGREGATION_ID', credentialId, 'US books to connect'],
+    );
   });
 });

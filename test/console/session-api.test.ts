@@ -71,6 +71,25 @@ describe('console: sessions and CSRF (HTTP)', () => {
     );
   });
 
+  it('after too many wrong keys from one address, sign-in answers 429 for the rest of the minute', async () => {
+    await withFreshApi(
+      async ({ api }) => {
+        const attempt = (apiKey: string) => api.request('POST', '/auth/session', { apiKey }, noKey);
+        assert.equal((await attempt(api.apiKey)).status, 201, 'a right key does not count');
+        for (let n = 0; n < 3; n++) assert.equal((await attempt(`wrong-key-${n}`)).status, 401);
+        const limited = await attempt('wrong-key-again');
+        assert.equal(limited.status, 429);
+        assert.equal((limited.body as { error: { code: string } }).error.code, 'RATE_LIMITED');
+        assert.equal(
+          (await attempt(api.apiKey)).status,
+          429,
+          'not even the right key, until the minute is over',
+        );
+      },
+      { consoleSignInFailuresPerMinute: 3 },
+    );
+  });
+
   it('GET /auth/session says who is signed in and gives the CSRF token; 401 without a session', async () => {
     const { cookie, session } = await signIn();
     const res = await ctx.api.request<Session>('GET', '/auth/session', undefined, { ...noKey, cookie });

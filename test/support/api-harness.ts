@@ -35,6 +35,8 @@ export interface StartApiOptions {
   settings?: Pick<SettingsDeps, 'reference' | 'integrationListener'>;
   /** Console session lifetimes (default: 30 minutes idle, 12 hours absolute). */
   consolePolicy?: ConsoleSessionPolicy;
+  /** Wrong keys a minute at console sign-in before 429 (default 10). */
+  consoleSignInFailuresPerMinute?: number;
   /** Serve a built console at /console. */
   consoleDir?: string;
 }
@@ -98,6 +100,7 @@ export async function startApi(options: StartApiOptions): Promise<ApiHarness> {
       db: options.db,
       policy: options.consolePolicy ?? { idleSeconds: 1800, maxAgeSeconds: 43_200 },
       secureCookie: false,
+      signInFailuresPerMinute: options.consoleSignInFailuresPerMinute,
     },
     consoleDir: options.consoleDir,
     publicRouters: options.publicRouters ?? [],

@@ -92,7 +92,7 @@ function DetailsCard({ integration: i }: { integration: Integration }) {
             {({ copied, copy }) => (
               <Tooltip label={copied ? 'Copied' : 'Copy'}>
                 <ActionIcon variant="subtle" onClick={copy} aria-label="Copy integration ID">
-                  {copied ? '✓' : '⧉'}
+                  {copied ? <CheckIcon /> : <CopyIcon />}
                 </ActionIcon>
               </Tooltip>
             )}
@@ -263,5 +263,38 @@ function AuditCard({ id }: { id: string }) {
         )}
       </Stack>
     </Paper>
+  );
+}
+
+function CopyIcon() {
+  return (
+    <svg
+      width="16"
+      height="16"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      aria-hidden
+    >
+      <rect x="9" y="9" width="12" height="12" rx="2" />
+      <path d="M5 15H4a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2h9a2 2 0 0 1 2 2v1" />
+    </svg>
+  );
+}
+
+function CheckIcon() {
+  return (
+    <svg
+      width="16"
+      height="16"
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth="2"
+      aria-hidden
+    >
+      <path d="M20 6 9 17l-5-5" />
+    </svg>
   );
 }

@@ -1,5 +1,6 @@
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import express, { type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { DomainError, ERROR_CODES } from '../../domain/errors';
 import { currentSession, csrfTokenMatches, signIn, signOut } from '../../settings/console-sessions';
@@ -39,6 +40,26 @@ export function consoleSessionRouter(
   const keyMatches = apiKeyChecker(options.apiKey);
   return (registry) => {
     const r = routes(registry, 'Console session');
+    const failures = options.signInFailuresPerMinute ?? 10;
+    // Guessing the key: only wrong keys (401) count, per source address.
+    r.router.post(
+      '/auth/session',
+      rateLimit({
+        windowMs: 60_000,
+        limit: failures,
+        standardHeaders: 'draft-7',
+        legacyHeaders: false,
+        requestWasSuccessful: (_req, res) => res.statusCode !== 401,
+        skipSuccessfulRequests: true,
+        handler: (_req, _res, next) =>
+          next(
+            new DomainError(
+              ERROR_CODES.RATE_LIMITED,
+              `More than ${failures} wrong API keys a minute from this address; try again later`,
+            ),
+          ),
+      }),
+    );
     r.router.use('/auth/session', express.json({ limit: options.maxBodyBytes }));
     const shown = (s: Awaited<ReturnType<typeof signIn>>['session']) => ({
       actor: `console-session:${s.shortId}`,

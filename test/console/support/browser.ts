@@ -93,3 +93,14 @@ export async function signIn(page: Page, apiKey: string): Promise<void> {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'Configurations' }).waitFor();
 }
+
+/**
+ * `CONSOLE_SCREENSHOTS=docs/console npx mocha test/console/browser.test.ts` also saves each page as the tests see
+ * it (the README's pictures); a normal run saves nothing.
+ */
+export async function pageShot(page: Page, name: string): Promise<void> {
+  const dir = process.env.CONSOLE_SCREENSHOTS;
+  if (!dir) return;
+  await mkdir(path.resolve(ROOT, dir), { recursive: true });
+  await page.screenshot({ path: path.resolve(ROOT, dir, `${name}.png`), fullPage: true });
+}
