@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
+import { incrementConsecutiveFailures } from '../../src/db/repositories/integrations';
+import { disableIntegration } from '../../src/settings/integrations';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
 import {
   closeConsole,
@@ -369,6 +371,55 @@ describe('console: in the browser', function () {
     assert.deepEqual(
       [edited.body.sortLineItemsBy, edited.body.credentialId, edited.body.name],
       ['AGGREGATION_ID', credentialId, 'US books to connect'],
+    );
+  });
+  it('an auto-disabled integration shows its reason in the list; Re-enable on its page; Disconnect credential', async () => {
+    const { page } = cp!;
+    const created = await h.createIntegration({
+      name: 'Failing books',
+      autoDisableAfterConsecutiveFailures: 2,
+    });
+    for (let n = 0; n < 2; n++) await incrementConsecutiveFailures(h.database.db, created.id);
+    await disableIntegration(h.database.db, created.id, {
+      reason: '2 syncs failed in a row; the last: boom',
+    });
+    await signIn(page, h.api.apiKey);
+    const row = page.getByRole('row').filter({ hasText: 'Failing books' });
+    await row.getByText('Auto-disabled: 2 syncs failed in a row; the last: boom').waitFor();
+    assert.match(await row.innerText(), /(?<!NOT )CONNECTED/);
+
+    await row.getByRole('link', { name: 'Failing books' }).click();
+    await page.getByRole('button', { name: 'Re-enable' }).click();
+    await page.getByRole('button', { name: 'Re-enable' }).waitFor({ state: 'detached' });
+    await page.getByRole('region', { name: 'Details' }).getByText('Enabled', { exact: true }).waitFor();
+    const enabled = await h.api.request<{
+      enabled: boolean;
+      consecutiveFailures: number;
+      disabledReason: null;
+    }>('GET', `/integrations/${created.id}`);
+    assert.deepEqual(
+      [enabled.body.enabled, enabled.body.consecutiveFailures, enabled.body.disabledReason],
+      [true, 0, null],
+    );
+
+    await page.getByRole('button', { name: 'Disconnect credential' }).click();
+    await page.getByText('This integration is not yet connected', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Connect credential' }).waitFor();
+    const disconnected = await h.api.request<{ credentialId: null; connectionStatus: string }>(
+      'GET',
+      `/integrations/${created.id}`,
+    );
+    assert.deepEqual(
+      [disconnected.body.credentialId, disconnected.body.connectionStatus],
+      [null, 'NOT_CONNECTED'],
+    );
+    const audit = await h.api.request<{ data: Array<{ action: string }> }>(
+      'GET',
+      `/integrations/${created.id}/audit`,
+    );
+    assert.deepEqual(
+      audit.body.data.map((e) => e.action),
+      ['integration credential disconnected', 'integration enabled', 'integration created'],
     );
   });
 });

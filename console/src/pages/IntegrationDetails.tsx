@@ -59,10 +59,45 @@ export function IntegrationDetails({ id }: { id: string }) {
           connect one.
         </Alert>
       )}
+      {!i.enabled && <EnableBar integration={i} />}
       <DetailsCard integration={i} />
       <CredentialCard integration={i} />
       <AuditCard id={i.id} />
     </Stack>
+  );
+}
+
+function EnableBar({ integration: i }: { integration: Integration }) {
+  const queryClient = useQueryClient();
+  const enable = useMutation({
+    mutationFn: async () =>
+      ok(
+        await api.POST('/integrations/{id}/enable', {
+          params: { path: { id: i.id } },
+          body: { version: i.version },
+        }),
+      ),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(['integrations', i.id], updated);
+      void queryClient.invalidateQueries({ queryKey: ['integrations'] });
+    },
+  });
+  const auto = i.consecutiveFailures >= i.autoDisableAfterConsecutiveFailures;
+  return (
+    <Alert color="red" title={auto ? 'Auto-disabled' : 'Disabled'} role="status">
+      <Stack gap="xs">
+        <Text size="sm">
+          {i.disabledReason ?? 'This integration is disabled.'} No bills are sent until it is enabled again;
+          fix the cause first, then replay the failed runs.
+        </Text>
+        <Group>
+          <Button color="red" variant="light" onClick={() => enable.mutate()} loading={enable.isPending}>
+            {auto ? 'Re-enable' : 'Enable'}
+          </Button>
+        </Group>
+        {enable.error && <Text size="sm">{enable.error.message}</Text>}
+      </Stack>
+    </Alert>
   );
 }
 

@@ -85,15 +85,12 @@ export function ConnectionBadge({ status }: { status: Integration['connectionSta
 
 export function EnabledState({ integration }: { integration: Integration }) {
   if (integration.enabled) return <Text size="sm">Enabled</Text>;
-  if (integration.disabledAt && integration.disabledReason)
-    return (
-      <Text size="sm" c="red">
-        Auto-disabled: {integration.disabledReason}
-      </Text>
-    );
+  // Disabled by its failures (the count reached its threshold), or by hand.
+  const auto = integration.consecutiveFailures >= integration.autoDisableAfterConsecutiveFailures;
   return (
-    <Text size="sm" c="dimmed">
-      Disabled
+    <Text size="sm" c={auto ? 'red' : 'dimmed'} data-testid="enabled-state">
+      {auto ? 'Auto-disabled' : 'Disabled'}
+      {integration.disabledReason ? `: ${integration.disabledReason}` : ''}
     </Text>
   );
 }
