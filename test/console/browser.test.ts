@@ -207,6 +207,7 @@ describe('console: in the browser', function () {
     await page.getByRole('heading', { name: 'Configurations' }).waitFor();
     const row = page.getByRole('row').filter({ hasText: 'UK books from the console' });
     await row.waitFor();
+    await row.getByText('No runs yet').waitFor();
     await pageShot(page, 'configurations');
     assert.match(
       await row.innerText(),
@@ -421,5 +422,67 @@ describe('console: in the browser', function () {
       audit.body.data.map((e) => e.action),
       ['integration credential disconnected', 'integration enabled', 'integration created'],
     );
+  });
+  it('linked external mappings: created from the integration page with the account picker, listed, deleted', async () => {
+    const { page } = cp!;
+    const created = await h.createIntegration({ name: 'Mapped books' });
+    await signIn(page, h.api.apiKey);
+    await page.goto(`/console/integrations/${created.id}`);
+    const card = page.getByRole('region', { name: 'Linked external mappings' });
+    await card.getByText('No mappings linked to this integration.').waitFor();
+    await card.getByRole('button', { name: 'Create mapping' }).click();
+    const modal = page.getByRole('dialog', { name: 'Add linked external mapping' });
+    await modal.getByLabel('M3ter entity', { exact: true }).selectOption('Account');
+    await modal.getByRole('combobox', { name: 'M3ter entity ID', exact: true }).click();
+    await modal.getByRole('combobox', { name: 'M3ter entity ID', exact: true }).fill('globex');
+    await page.getByRole('option', { name: 'Globex Corp (globex) · acct-globex', exact: true }).click();
+    // The API's 400 shows at the field it names.
+    await modal.getByRole('button', { name: 'Create mapping' }).click();
+    const externalId = modal.getByLabel('External entity ID', { exact: true });
+    await modal.locator('input[aria-invalid="true"]').waitFor();
+    assert.equal(await externalId.getAttribute('aria-invalid'), 'true');
+    const describedBy = ((await externalId.getAttribute('aria-describedby')) ?? '')
+      .split(' ')
+      .filter(Boolean);
+    const under = await Promise.all(describedBy.map((d) => page.locator(`[id="${d}"]`).innerText()));
+    assert.ok(
+      under.some((t) => /Too small/.test(t)),
+      under.join(' | '),
+    );
+    await modal.getByLabel('External entity ID', { exact: true }).fill('58');
+    await modal.getByRole('button', { name: 'Create mapping' }).click();
+    await modal.waitFor({ state: 'hidden' });
+    const row = card.getByRole('row').filter({ hasText: 'acct-globex' });
+    await row.waitFor();
+    assert.deepEqual((await row.getByRole('cell').allInnerTexts()).slice(0, 4), [
+      'Account',
+      'acct-globex',
+      'Customer',
+      '58',
+    ]);
+    const linked = await h.api.request<{ data: Array<Record<string, unknown>> }>(
+      'GET',
+      `/integrations/${created.id}/external-mappings`,
+    );
+    assert.equal(linked.body.data.length, 1);
+    assert.deepEqual(
+      [
+        linked.body.data[0]?.m3terEntity,
+        linked.body.data[0]?.m3terId,
+        linked.body.data[0]?.externalSystem,
+        linked.body.data[0]?.externalTable,
+        linked.body.data[0]?.externalId,
+        linked.body.data[0]?.integrationConfigId,
+      ],
+      ['Account', 'acct-globex', 'QuickBooks', 'Customer', '58', created.id],
+    );
+    await row.getByRole('button', { name: 'Delete mapping of Account acct-globex' }).click();
+    await card.getByText('No mappings linked to this integration.').waitFor();
+    const after = await h.api.request<{ data: unknown[] }>(
+      'GET',
+      `/integrations/${created.id}/external-mappings`,
+    );
+    assert.equal(after.body.data.length, 0);
+    await page.getByRole('region', { name: 'Changes' }).getByText('external mapping deleted').waitFor();
   });
 });

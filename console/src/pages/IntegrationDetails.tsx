@@ -22,6 +22,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ok, type Integration } from '../api/client';
 import { DESTINATION_LABELS, formatTime } from '../components/labels';
+import { LinkedMappings } from '../components/LinkedMappings';
 import { Link, navigate } from '../router';
 import { ConnectionBadge, EnabledState } from './IntegrationsList';
 
@@ -62,6 +63,7 @@ export function IntegrationDetails({ id }: { id: string }) {
       {!i.enabled && <EnableBar integration={i} />}
       <DetailsCard integration={i} />
       <CredentialCard integration={i} />
+      <LinkedMappings integration={i} />
       <AuditCard id={i.id} />
     </Stack>
   );
