@@ -5,6 +5,7 @@ import { api, ok, setCsrfToken, whenSignedOut, type Schemas } from './api/client
 import { IntegrationDetails } from './pages/IntegrationDetails';
 import { IntegrationForm } from './pages/IntegrationForm';
 import { IntegrationsList } from './pages/IntegrationsList';
+import { Credentials } from './pages/Credentials';
 import { SignIn } from './pages/SignIn';
 import { Link, routeOf, usePath } from './router';
 
@@ -52,9 +53,15 @@ export function App() {
     <AppShell header={{ height: 56 }} padding="md">
       <AppShell.Header>
         <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Title order={1} size="h4">
-            <Link to="/">m3ter → QuickBooks</Link>
-          </Title>
+          <Group gap="lg" wrap="nowrap">
+            <Title order={1} size="h4">
+              <Link to="/">m3ter → QuickBooks</Link>
+            </Title>
+            <Group gap="md" component="nav" aria-label="Pages" wrap="nowrap">
+              <Link to="/">Configurations</Link>
+              <Link to="/credentials">Credentials</Link>
+            </Group>
+          </Group>
           <Group gap="sm" wrap="nowrap">
             <Text size="sm" c="dimmed" visibleFrom="sm">
               Signed in ({session.data.actor})
@@ -70,6 +77,7 @@ export function App() {
         {route.page === 'new' && <IntegrationForm />}
         {route.page === 'edit' && <IntegrationForm id={route.id} />}
         {route.page === 'details' && <IntegrationDetails id={route.id} />}
+        {route.page === 'credentials' && <Credentials />}
         {route.page === 'not-found' && (
           <Text>
             No such page. <Link to="/">Back to the configurations</Link>

@@ -45,11 +45,13 @@ export type Route =
   | { page: 'new' }
   | { page: 'details'; id: string }
   | { page: 'edit'; id: string }
+  | { page: 'credentials' }
   | { page: 'not-found' };
 
 export function routeOf(path: string): Route {
   if (path === '/' || path === '/integrations' || path === '/integrations/') return { page: 'list' };
   if (path === '/integrations/new') return { page: 'new' };
+  if (path === '/credentials' || path === '/credentials/') return { page: 'credentials' };
   const m = /^\/integrations\/([^/]+)(\/edit)?\/?$/.exec(path);
   if (m?.[1])
     return m[2]

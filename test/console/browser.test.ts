@@ -485,4 +485,31 @@ describe('console: in the browser', function () {
     assert.equal(after.body.data.length, 0);
     await page.getByRole('region', { name: 'Changes' }).getByText('external mapping deleted').waitFor();
   });
+  it('credentials: create one, Connect to QuickBooks through the OAuth flow (the emulator) and back to the console, AUTHORIZED; revoke', async () => {
+    const { page } = cp!;
+    await signIn(page, h.api.apiKey);
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Credentials' }).click();
+    await page.getByRole('heading', { name: 'Credentials', level: 2 }).waitFor();
+    await page.getByLabel('Credential name', { exact: true }).fill('Console books');
+    await page.getByRole('button', { name: 'Create credential' }).click();
+    const row = page.getByRole('row').filter({ hasText: 'Console books' });
+    await row.getByText('PENDING_AUTHORIZATION').waitFor();
+
+    await row.getByRole('button', { name: 'Connect to QuickBooks' }).click();
+    await page.getByRole('heading', { name: 'QuickBooks connected' }).waitFor();
+    await page.getByRole('link', { name: 'Back to the console' }).click();
+    await page.getByRole('heading', { name: 'Credentials', level: 2 }).waitFor();
+    await row.getByText('AUTHORIZED', { exact: true }).waitFor();
+    const list = await h.api.request<{
+      data: Array<{ name: string; status: string; realmId: string | null; id: string }>;
+    }>('GET', '/credentials?limit=500');
+    const stored = list.body.data.find((c) => c.name === 'Console books');
+    assert.equal(stored?.status, 'AUTHORIZED');
+    assert.ok(stored?.realmId, 'connected to an emulator company');
+    assert.match(await row.innerText(), new RegExp(stored.realmId));
+    await pageShot(page, 'credentials');
+
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText('REVOKED', { exact: true }).waitFor();
+  });
 });
