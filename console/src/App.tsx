@@ -6,6 +6,7 @@ import { IntegrationDetails } from './pages/IntegrationDetails';
 import { IntegrationForm } from './pages/IntegrationForm';
 import { IntegrationsList } from './pages/IntegrationsList';
 import { Credentials } from './pages/Credentials';
+import { Runs } from './pages/Runs';
 import { SignIn } from './pages/SignIn';
 import { Link, routeOf, usePath } from './router';
 
@@ -60,6 +61,7 @@ export function App() {
             <Group gap="md" component="nav" aria-label="Pages" wrap="nowrap">
               <Link to="/">Configurations</Link>
               <Link to="/credentials">Credentials</Link>
+              <Link to="/runs">Runs</Link>
             </Group>
           </Group>
           <Group gap="sm" wrap="nowrap">
@@ -78,6 +80,7 @@ export function App() {
         {route.page === 'edit' && <IntegrationForm id={route.id} />}
         {route.page === 'details' && <IntegrationDetails id={route.id} />}
         {route.page === 'credentials' && <Credentials />}
+        {route.page === 'runs' && <Runs />}
         {route.page === 'not-found' && (
           <Text>
             No such page. <Link to="/">Back to the configurations</Link>

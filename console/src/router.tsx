@@ -46,12 +46,14 @@ export type Route =
   | { page: 'details'; id: string }
   | { page: 'edit'; id: string }
   | { page: 'credentials' }
+  | { page: 'runs' }
   | { page: 'not-found' };
 
 export function routeOf(path: string): Route {
   if (path === '/' || path === '/integrations' || path === '/integrations/') return { page: 'list' };
   if (path === '/integrations/new') return { page: 'new' };
   if (path === '/credentials' || path === '/credentials/') return { page: 'credentials' };
+  if (path === '/runs' || path === '/runs/') return { page: 'runs' };
   const m = /^\/integrations\/([^/]+)(\/edit)?\/?$/.exec(path);
   if (m?.[1])
     return m[2]

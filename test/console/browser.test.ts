@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { incrementConsecutiveFailures } from '../../src/db/repositories/integrations';
 import { disableIntegration } from '../../src/settings/integrations';
+import { ACME_ACCOUNT, sampleBill } from '../support/bills';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
 import {
   closeConsole,
@@ -511,5 +512,42 @@ describe('console: in the browser', function () {
 
     await row.getByRole('button', { name: 'Revoke' }).click();
     await row.getByText('REVOKED', { exact: true }).waitFor();
+  });
+  it('runs: a sent bill’s run becomes COMPLETE live on the page, with its QuickBooks document and workflow links; Replay', async () => {
+    const { page } = cp!;
+    await h.putAccount(ACME_ACCOUNT);
+    const created = await h.createIntegration({
+      name: 'Runs books',
+      accountIds: [ACME_ACCOUNT.id as string],
+    });
+    await signIn(page, h.api.apiKey);
+    await page.goto(`/console/integrations/${created.id}`);
+    await page.getByRole('button', { name: 'Runs' }).click();
+    await page.getByRole('heading', { name: 'Runs', level: 2 }).waitFor();
+    await page.getByText('No runs match.').waitFor();
+    assert.equal(await page.getByLabel('Integration', { exact: true }).inputValue(), created.id);
+
+    const bill = sampleBill();
+    const sent = await h.sendWebhook(h.billEvent(bill));
+    assert.equal(sent.status, 202, JSON.stringify(sent.body));
+    const row = page.getByRole('row').filter({ hasText: bill.id });
+    await row.getByText('COMPLETE', { exact: true }).waitFor({ timeout: 60_000 });
+    const [run] = await h.runs({ integrationId: created.id, billId: bill.id });
+    assert.ok(run?.externalId && run.url, JSON.stringify(run));
+    const document = row.getByRole('link', { name: `Invoice ${run.externalId}` });
+    assert.equal(await document.getAttribute('href'), run.url);
+    const workflow = row.getByRole('link', { name: 'Workflow in Temporal' });
+    assert.match((await workflow.getAttribute('href')) ?? '', new RegExp(encodeURIComponent(run.workflowId)));
+    await page.getByLabel('Status', { exact: true }).selectOption('ERROR');
+    await page.getByText('No runs match.').waitFor();
+    await page.getByLabel('Status', { exact: true }).selectOption('');
+    await row.waitFor();
+    await pageShot(page, 'runs');
+
+    await row.getByRole('button', { name: `Replay run ${run.id}` }).click();
+    await page.getByText(`replay of ${run.id}`).waitFor({ timeout: 60_000 });
+    const runs = await h.runs({ integrationId: created.id, billId: bill.id });
+    assert.equal(runs.length, 2);
+    assert.ok(runs.some((r) => r.replayedFromRunId === run.id));
   });
 });

@@ -50,9 +50,20 @@ export function IntegrationDetails({ id }: { id: string }) {
       </Breadcrumbs>
       <Group justify="space-between">
         <Title order={2}>{i.name}</Title>
-        <Button variant="default" onClick={() => navigate(`/integrations/${encodeURIComponent(i.id)}/edit`)}>
-          Edit
-        </Button>
+        <Group>
+          <Button
+            variant="default"
+            onClick={() => navigate(`/runs?integrationId=${encodeURIComponent(i.id)}`)}
+          >
+            Runs
+          </Button>
+          <Button
+            variant="default"
+            onClick={() => navigate(`/integrations/${encodeURIComponent(i.id)}/edit`)}
+          >
+            Edit
+          </Button>
+        </Group>
       </Group>
       {i.connectionStatus === 'NOT_CONNECTED' && (
         <Alert color="yellow" title="Not yet connected" role="status">
