@@ -6,6 +6,7 @@ import { IntegrationDetails } from './pages/IntegrationDetails';
 import { IntegrationForm } from './pages/IntegrationForm';
 import { IntegrationsList } from './pages/IntegrationsList';
 import { Credentials } from './pages/Credentials';
+import { Events } from './pages/Events';
 import { Runs } from './pages/Runs';
 import { SignIn } from './pages/SignIn';
 import { Link, routeOf, usePath } from './router';
@@ -62,6 +63,7 @@ export function App() {
               <Link to="/">Configurations</Link>
               <Link to="/credentials">Credentials</Link>
               <Link to="/runs">Runs</Link>
+              <Link to="/events">Events</Link>
             </Group>
           </Group>
           <Group gap="sm" wrap="nowrap">
@@ -81,6 +83,7 @@ export function App() {
         {route.page === 'details' && <IntegrationDetails id={route.id} />}
         {route.page === 'credentials' && <Credentials />}
         {route.page === 'runs' && <Runs />}
+        {route.page === 'events' && <Events />}
         {route.page === 'not-found' && (
           <Text>
             No such page. <Link to="/">Back to the configurations</Link>

@@ -47,6 +47,7 @@ export type Route =
   | { page: 'edit'; id: string }
   | { page: 'credentials' }
   | { page: 'runs' }
+  | { page: 'events' }
   | { page: 'not-found' };
 
 export function routeOf(path: string): Route {
@@ -54,6 +55,7 @@ export function routeOf(path: string): Route {
   if (path === '/integrations/new') return { page: 'new' };
   if (path === '/credentials' || path === '/credentials/') return { page: 'credentials' };
   if (path === '/runs' || path === '/runs/') return { page: 'runs' };
+  if (path === '/events' || path === '/events/') return { page: 'events' };
   const m = /^\/integrations\/([^/]+)(\/edit)?\/?$/.exec(path);
   if (m?.[1])
     return m[2]

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
+import { recordIntegrationEvent } from '../../src/db/repositories/integration-events.repository';
 import { incrementConsecutiveFailures } from '../../src/db/repositories/integrations';
 import { disableIntegration } from '../../src/settings/integrations';
 import { ACME_ACCOUNT, sampleBill } from '../support/bills';
@@ -549,5 +550,35 @@ describe('console: in the browser', function () {
     const runs = await h.runs({ integrationId: created.id, billId: bill.id });
     assert.equal(runs.length, 2);
     assert.ok(runs.some((r) => r.replayedFromRunId === run.id));
+  });
+  it('events: filtered by integration, says what to do, and the actioned toggle moves it between the lists', async () => {
+    const { page } = cp!;
+    const created = await h.createIntegration({ name: 'Evented books' });
+    await recordIntegrationEvent(h.database.db, {
+      integrationId: created.id,
+      eventType: 'integration.missingaccountmapping.error',
+      message: 'Account acct-9 has no QuickBooks customer mapping: create one, then replay the bill',
+      billId: 'bill-9',
+    });
+    await signIn(page, h.api.apiKey);
+    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Events' }).click();
+    await page.getByRole('heading', { name: 'Events', level: 2 }).waitFor();
+    await page.getByLabel('Integration', { exact: true }).selectOption(created.id);
+    const row = page.getByRole('row').filter({ hasText: 'acct-9' });
+    await row.getByText('integration.missingaccountmapping.error').waitFor();
+    assert.match(await row.innerText(), /create one, then replay the bill[\s\S]*bill bill-9/);
+    // Controlled by the server's answer: the row leaves the list once the API says it is actioned.
+    await row.getByRole('checkbox').click();
+    await page.getByText('No events match.').waitFor();
+    await page.getByLabel('Show', { exact: true }).selectOption('actioned');
+    await row.waitFor();
+    assert.equal(await row.getByRole('checkbox').isChecked(), true);
+    const events = await h.api.request<{ data: Array<{ actioned: boolean; actionedAt: string | null }> }>(
+      'GET',
+      `/integration-events?integrationId=${created.id}`,
+    );
+    assert.equal(events.body.data.length, 1);
+    assert.equal(events.body.data[0]?.actioned, true);
+    assert.ok(events.body.data[0]?.actionedAt);
   });
 });
