@@ -7,7 +7,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY emulators ./emulators
 COPY scripts ./scripts
-RUN npm run build && node dist/scripts/bundle-workflows.js dist/workflow-bundle.js && npm prune --omit=dev
+COPY console ./console
+RUN npm run build && node dist/scripts/bundle-workflows.js dist/workflow-bundle.js && npm run console:build \
+    && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
@@ -16,6 +18,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The console, served by the API at /console (CONSOLE_DIR defaults to ./console/dist).
+COPY --from=build /app/console/dist ./console/dist
 USER node
 EXPOSE 3000
 CMD ["node", "dist/src/main.js"]

@@ -1,6 +1,9 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import express, { type Express, type Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
-import { requireApiKey } from './admin-auth';
+import { requireAdmin, type ConsoleSessionOptions } from './admin-auth';
+import { consoleSessionRouter } from './routes/console-session.routes';
 import { errorHandler, notFoundRoute } from './http-errors';
 import { buildOpenApiDocument, createOpenApiRegistry } from './openapi';
 import type { Logger } from '../platform/logger';
@@ -22,6 +25,13 @@ export interface AppOptions {
   adminRouters?: Array<(registry: OpenAPIRegistry) => Router>;
   /** Prometheus metrics in text format, served at GET /metrics (like /health, without the API key). */
   metrics?: () => Promise<string>;
+  /**
+   * Console sign-in (`/auth/session`) and the audit: with it, admin endpoints also accept a console session
+   * cookie (plus X-CSRF-Token on changes), and every settings change writes an audit row.
+   */
+  consoleSessions?: ConsoleSessionOptions;
+  /** The built console (console/dist): served at /console, every other /console path answered with its index.html. */
+  consoleDir?: string;
 }
 
 /** The HTTP edge: parse, call a use case, map errors. Routers hold no business rules. */
@@ -56,6 +66,15 @@ export function createApp(options: AppOptions): Express {
     });
   }
 
+  if (options.consoleDir) serveConsole(app, options.consoleDir);
+  if (options.consoleSessions)
+    app.use(
+      consoleSessionRouter({
+        ...options.consoleSessions,
+        apiKey: options.adminApiKey,
+        maxBodyBytes: options.maxBodyBytes,
+      })(registry),
+    );
   for (const build of options.publicRouters ?? []) app.use(build(registry));
 
   const json = express.json({
@@ -63,7 +82,7 @@ export function createApp(options: AppOptions): Express {
     type: ['application/json', 'application/*+json'],
   });
   const admin = express.Router();
-  admin.use(requireApiKey(options.adminApiKey));
+  admin.use(requireAdmin(options.adminApiKey, options.consoleSessions, options.logger));
   admin.use(json);
   for (const build of options.adminRouters ?? []) admin.use(build(registry));
 
@@ -75,4 +94,41 @@ export function createApp(options: AppOptions): Express {
   app.use(notFoundRoute);
   app.use(errorHandler(options.logger));
   return app;
+}
+
+/** The console SPA: its files (hashed assets cached long), and index.html for every client-side route. */
+function serveConsole(app: Express, dir: string): void {
+  const index = path.join(dir, 'index.html');
+  app.get('/console', (req, res, next) =>
+    req.path === '/console' ? res.redirect(301, '/console/') : next(),
+  );
+  app.use(
+    '/console',
+    express.static(dir, {
+      index: false,
+      setHeaders: (res, file) => {
+        res.set(
+          'Cache-Control',
+          file.includes(`${path.sep}assets${path.sep}`) ? 'public, max-age=31536000, immutable' : 'no-cache',
+        );
+      },
+    }),
+  );
+  // A missing asset is a 404, not the page (a stale tab asking for an old bundle must not get HTML as script).
+  app.get(/^\/console\/assets\//, (_req, res) => {
+    res.status(404).type('text/plain').send('No such console asset');
+  });
+  app.get(/^\/console\/.*/, (_req, res) => {
+    if (!existsSync(index)) {
+      res.status(503).type('text/plain').send('The console is not built: run npm run console:build');
+      return;
+    }
+    res.set({
+      'Cache-Control': 'no-cache',
+      'Content-Security-Policy':
+        "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+      'X-Frame-Options': 'DENY',
+    });
+    res.sendFile(index);
+  });
 }

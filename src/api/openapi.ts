@@ -38,7 +38,8 @@ export function buildOpenApiDocument(
 /** Standard error responses, for route registrations. */
 export const errorResponses = {
   400: { description: 'Invalid request; `error.details.issues` names each field' },
-  401: { description: 'Missing or invalid API key' },
+  401: { description: 'Missing or invalid API key (or console session)' },
+  403: { description: 'A console session request without its X-CSRF-Token' },
   404: { description: 'Unknown id' },
   409: { description: 'Stale version or duplicate' },
   413: { description: 'Body too large' },

@@ -18,6 +18,7 @@ import type { QuickBooksConnector } from '../quickbooks/connector';
 import type { QuickBooksEndpoints } from '../quickbooks/endpoints';
 import { webhookKeyring } from '../settings/m3ter-connection';
 import type { ReferenceCache } from '../settings/reference-cache';
+import type { ConsoleSessionPolicy } from '../settings/console-sessions';
 import { createApp, type HealthCheck } from './app';
 import { backfillRoutes } from './routes/backfill.routes';
 import { reconciliationRoutes } from './routes/reconciliation.routes';
@@ -58,6 +59,13 @@ export interface ServiceApiDeps {
   codec: { codec: PayloadCodec; allowedOrigins: string[] };
   healthChecks: HealthCheck[];
   metrics?: () => Promise<string>;
+  /** Console sessions (idle and absolute lifetime) and the built console's folder. */
+  console: {
+    policy: ConsoleSessionPolicy;
+    secureCookie: boolean;
+    signInFailuresPerMinute?: number;
+    dir?: string;
+  };
 }
 
 /** The service's whole HTTP API: webhooks, the OAuth callback and the codec in public, the rest behind the key. */
@@ -70,6 +78,13 @@ export function createServiceApi(deps: ServiceApiDeps): Express {
     maxBodyBytes: deps.maxBodyBytes,
     healthChecks: deps.healthChecks,
     metrics: deps.metrics,
+    consoleSessions: {
+      db,
+      policy: deps.console.policy,
+      secureCookie: deps.console.secureCookie,
+      signInFailuresPerMinute: deps.console.signInFailuresPerMinute,
+    },
+    consoleDir: deps.console.dir,
     publicRouters: [
       webhookRoutes(
         { db, syncs: deps.syncs, logger, m3ter: deps.m3ter, reference: deps.reference },

@@ -33,6 +33,7 @@ import { createWorker } from '../temporal/worker';
 import { redirectUri, startEmbeddedServices, type Infrastructure } from './embedded-services';
 import type { StopStack } from './lifecycle';
 import { resolveSecrets, type ServiceSecrets } from './secrets';
+import { consoleDir } from './console-build';
 
 /**
  * The service as one process runs it (ROLE): the worker, the API, or both, wired to their servers — the
@@ -245,6 +246,15 @@ async function startApiRole(w: Wiring): Promise<void> {
     codec: { codec: new EncryptionCodec(secrets.encryptionKey), allowedOrigins: codecOrigins },
     healthChecks,
     metrics: w.metrics,
+    console: {
+      policy: {
+        idleSeconds: env.CONSOLE_SESSION_IDLE_MINUTES * 60,
+        maxAgeSeconds: env.CONSOLE_SESSION_MAX_HOURS * 3600,
+      },
+      secureCookie: publicBaseUrl(env).startsWith('https:'),
+      signInFailuresPerMinute: env.CONSOLE_SIGNIN_FAILURES_PER_MINUTE,
+      dir: await consoleDir(env, logger),
+    },
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(env.API_PORT, env.API_HOST, () => resolve(s));
@@ -252,6 +262,7 @@ async function startApiRole(w: Wiring): Promise<void> {
   stack.push('API', () => new Promise<void>((resolve) => server.close(() => resolve())));
   const base = publicBaseUrl(env);
   w.urls.API = `http://${env.API_HOST}:${env.API_PORT}  (OpenAPI: /openapi.json, health: /health, metrics: /metrics)`;
+  w.urls.Console = `${base}/console/ (sign in with the admin API key)`;
   w.urls.Webhook = `POST http://${env.API_HOST}:${env.API_PORT}/webhooks/m3ter`;
   w.urls['Connect QuickBooks'] =
     `GET ${base}/credentials/{id}/connect (API key; callback ${endpoints.redirectUri})`;

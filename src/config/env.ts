@@ -22,6 +22,14 @@ export const envSchema = z.object({
   PUBLIC_BASE_URL: optionalUrl,
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1_048_576),
+  /** A console session not used for this long ends (sign in again). */
+  CONSOLE_SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(10_080).default(30),
+  /** A console session ends this long after sign-in, used or not. */
+  CONSOLE_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+  /** Wrong API keys accepted per minute from one address at console sign-in (then 429). */
+  CONSOLE_SIGNIN_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(10),
+  /** The built console served at /console (npm start builds it there when missing or stale). */
+  CONSOLE_DIR: z.string().min(1).optional(),
 
   DATABASE_URL: z.string().url().optional(),
   EMBEDDED_POSTGRES_PORT: port.default(5433),

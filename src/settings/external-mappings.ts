@@ -69,8 +69,15 @@ export async function replaceMapping(
   return repo.updateMapping(q, id, expectedVersion, await validated(q, input));
 }
 
-export async function deleteMapping(q: Queryable, id: string, expectedVersion?: number): Promise<void> {
+/** Deletes the mapping; returns what it was (for the audit: the integration it was linked to). */
+export async function deleteMapping(
+  q: Queryable,
+  id: string,
+  expectedVersion?: number,
+): Promise<ExternalMapping | null> {
+  const found = await repo.findMapping(q, id);
   await repo.deleteMapping(q, id, expectedVersion);
+  return found;
 }
 
 export async function listMappings(

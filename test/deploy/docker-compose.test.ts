@@ -152,6 +152,9 @@ describe('docker-compose.yml (production shape)', () => {
     const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     assert.match(dockerfile, /npm ci/);
     assert.match(dockerfile, /bundle-workflows/);
+    // The console is built in the image and served from console/dist (no CDN, nothing built at start).
+    assert.match(dockerfile, /npm run console:build/);
+    assert.match(dockerfile, /COPY --from=build \/app\/console\/dist \.\/console\/dist/);
     assert.match(dockerfile, /CMD \["node", "dist\/src\/main.js"\]/);
     assert.ok(existsSync(path.join(root, 'scripts/bundle-workflows.ts')));
   });

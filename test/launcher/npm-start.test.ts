@@ -97,6 +97,18 @@ describe('npm start (the whole system on one machine)', function () {
     assert.equal(body.status, 'ok');
     assert.deepEqual(Object.keys(body.components).sort(), ['database', 'quickbooks', 'temporal']);
     assert.equal((await fetch(`http://127.0.0.1:${ui}/`)).status, 200, 'the Temporal Web UI answers');
+    // The console, built by npm start when missing or stale, with its client-side routes and local assets.
+    assert.match(output, new RegExp(`Console\\s+http://127.0.0.1:${api}/console/`));
+    for (const page of ['/console/', '/console/integrations/new']) {
+      const res = await fetch(`http://127.0.0.1:${api}${page}`);
+      assert.equal(res.status, 200, page);
+      const html = await res.text();
+      assert.match(html, /<div id="root"><\/div>/);
+      const script = /src="(\/console\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      assert.ok(script, 'the page loads its script from /console/assets');
+      assert.equal((await fetch(`http://127.0.0.1:${api}${script}`)).status, 200);
+      assert.ok(!/https?:\/\//.test(html.replace(/http:\/\/www\.w3\.org[^"]*/g, '')), 'no CDN');
+    }
     assert.equal(
       (await fetch(`http://127.0.0.1:${emulator}/v3/company/1/preferences`)).status,
       401,

@@ -8,6 +8,7 @@ import { settingsRouters, type SettingsDeps } from '../../src/api/routes/setting
 import type { Db } from '../../src/db/pool';
 import { createLogger, type Logger } from '../../src/platform/logger';
 import { createSecretBox, type SecretBox } from '../../src/platform/secret-box';
+import type { ConsoleSessionPolicy } from '../../src/settings/console-sessions';
 import { createTestDatabase, type TestDatabase } from './environment';
 
 /**
@@ -32,6 +33,12 @@ export interface StartApiOptions {
   includeSettingsRouters?: boolean;
   /** More dependencies of the settings routers (m3ter reference data, the integration listener). */
   settings?: Pick<SettingsDeps, 'reference' | 'integrationListener'>;
+  /** Console session lifetimes (default: 30 minutes idle, 12 hours absolute). */
+  consolePolicy?: ConsoleSessionPolicy;
+  /** Wrong keys a minute at console sign-in before 429 (default 10). */
+  consoleSignInFailuresPerMinute?: number;
+  /** Serve a built console at /console. */
+  consoleDir?: string;
 }
 
 export interface ApiResponse<T = unknown> {
@@ -89,6 +96,13 @@ export async function startApi(options: StartApiOptions): Promise<ApiHarness> {
     adminApiKey: apiKey,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     healthChecks: options.healthChecks ?? [],
+    consoleSessions: {
+      db: options.db,
+      policy: options.consolePolicy ?? { idleSeconds: 1800, maxAgeSeconds: 43_200 },
+      secureCookie: false,
+      signInFailuresPerMinute: options.consoleSignInFailuresPerMinute,
+    },
+    consoleDir: options.consoleDir,
     publicRouters: options.publicRouters ?? [],
     adminRouters: [
       ...(options.includeSettingsRouters === false

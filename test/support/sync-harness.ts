@@ -148,6 +148,8 @@ export interface SyncHarnessOptions {
   /** M3TER_WEBHOOK_VERIFY (default enforce) and WEBHOOK_RATE_LIMIT_PER_MINUTE (default 6000). */
   webhookVerify?: 'enforce' | 'log-only' | 'off';
   webhookRateLimitPerMinute?: number;
+  /** Serve the built console at /console (test/console). */
+  consoleDir?: string;
   /**
    * 'm3ter' (default, the product's default): the service reads bills from the m3ter emulator and a webhook
    * is a trigger — `billEvent` puts the bill into the emulator as m3ter's current version first. 'webhook':
@@ -198,6 +200,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
     db,
     secretBox,
     logger,
+    consoleDir: options.consoleDir,
     settings: { reference, integrationListener: sweeps && sweepSchedulesFollow(sweeps, logger) },
     publicRouters: [
       quickBooksWebhookRoutes(

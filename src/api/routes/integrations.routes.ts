@@ -8,6 +8,8 @@ import {
   type IntegrationSettings,
 } from '../../domain/integration-settings';
 import * as integrations from '../../settings/integrations';
+import { integrationAudit } from '../../settings/audit';
+import { checkAccountFilter } from '../../settings/account-filter-check';
 import type { SettingsDeps } from './deps';
 import {
   IdParams,
@@ -75,6 +77,45 @@ const DisableBody = z
   .strictObject({ reason: z.string().trim().min(1).max(1000).optional(), version: Version.optional() })
   .optional();
 const EnableBody = z.strictObject({ version: Version.optional() }).optional();
+const AuditEntry = z
+  .object({
+    id: z.number().int(),
+    at: Timestamp,
+    actor: z.string().describe('`api-key` or `console-session:<short id>`'),
+    action: z.string().describe('What was done, e.g. `integration settings changed`'),
+    route: z.string().describe('`METHOD /path`'),
+    entityId: z.string().nullable(),
+    integrationId: z.string().nullable(),
+    fields: z
+      .record(z.string(), z.unknown())
+      .describe('The fields sent, with their values; secrets keep only their name ("[redacted]")'),
+  })
+  .meta({ id: 'AuditEntry' });
+const AuditQuery = z.strictObject({ ...PageQuery });
+
+const FilterCheckBody = z
+  .strictObject({
+    expression: z.string().max(4000).describe('An account filter, as in the accountFilter setting'),
+    accountId: z.string().min(1).max(200).optional().describe('Also evaluate it against this m3ter account'),
+  })
+  .meta({ id: 'AccountFilterCheckRequest' });
+const FilterCheckResponse = z
+  .object({
+    valid: z.boolean(),
+    error: z
+      .object({
+        position: z.number().int().describe('0-based character offset of the problem'),
+        expected: z.string(),
+        message: z.string(),
+      })
+      .nullable(),
+    matches: z
+      .boolean()
+      .nullable()
+      .describe('With accountId and a valid filter: whether that account matches'),
+  })
+  .meta({ id: 'AccountFilterCheck' });
+
 const ConnectCredentialBody = z.strictObject({ credentialId: z.string().min(1), version: Version });
 
 export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegistry) => Router {
@@ -221,6 +262,27 @@ export function integrationsRouter(deps: SettingsDeps): (registry: OpenAPIRegist
         audit: 'integration credential disconnected',
       },
       ({ params, query }) => integrations.disconnectCredential(db, params.id, query.version),
+    );
+    r.route(
+      {
+        method: 'get',
+        path: '/integrations/{id}/audit',
+        summary: 'Who changed what and when (newest first); never secrets',
+        params: IdParams,
+        query: AuditQuery,
+        response: pageOf(AuditEntry, 'AuditPage'),
+      },
+      ({ params, query }) => integrationAudit(db, params.id, splitPage(query)[1]),
+    );
+    r.route(
+      {
+        method: 'post',
+        path: '/account-filter/check',
+        summary: 'Check an account filter (the error with its position), optionally against one account',
+        body: FilterCheckBody,
+        response: FilterCheckResponse,
+      },
+      ({ body }) => checkAccountFilter(db, body.expression, body.accountId),
     );
     return r.router;
   };

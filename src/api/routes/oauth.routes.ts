@@ -179,7 +179,8 @@ function answer(
     .send(
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>` +
         '<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem}</style></head>' +
-        `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${error ? `<p><code>${escapeHtml(error.code)}</code></p>` : ''}</body></html>`,
+        `<body><h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${error ? `<p><code>${escapeHtml(error.code)}</code></p>` : ''}` +
+        '<p><a href="/console/credentials">Back to the console</a></p></body></html>',
     );
 }
 

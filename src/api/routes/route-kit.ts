@@ -5,6 +5,7 @@ import { ValidationError } from '../../domain/errors';
 import { PG_INTEGER, parseOrThrow } from '../../domain/validation';
 import { errorResponses } from '../openapi';
 import type { Logger } from '../../platform/logger';
+import { requestContextOf } from '../request-context';
 
 /**
  * Declares a route once: the same zod schemas validate the request and document it in the OpenAPI
@@ -37,14 +38,22 @@ export interface RouteSpec<
   status?: number;
   response?: z.ZodType;
   responseDescription?: string;
-  /** Logged (info, with the path parameters — never the body) after a successful call: an audit trail of changes. */
+  /**
+   * A settings change: after a successful call, one audit row (who, this label, the route, the fields sent with
+   * their non-secret values; src/settings/audit.ts) and a log line (the path parameters, never the body).
+   */
   audit?: string;
+  /** Needs no API key (documented with `security: []`); the handler checks what it needs itself. */
+  public?: boolean;
 }
 
 export interface RouteInput<P, Q, B> {
   params: Out<P>;
   query: Out<Q>;
   body: Out<B>;
+  /** For the few handlers that read headers or set cookies (console sign-in). */
+  req: express.Request;
+  res: express.Response;
 }
 
 export interface Routes {
@@ -72,6 +81,7 @@ export function routes(registry: OpenAPIRegistry, tag: string, logger?: Logger):
         tags: [tag],
         summary: spec.summary,
         description: spec.description,
+        ...(spec.public ? { security: [] } : {}),
         request: {
           params: spec.params,
           query: spec.query,
@@ -103,20 +113,52 @@ export function routes(registry: OpenAPIRegistry, tag: string, logger?: Logger):
           params,
           query,
           body: spec.body ? parseOrThrow(spec.body, req.body) : undefined,
+          req,
+          res,
         } as RouteInput<never, never, never>;
         const result = await handler(input);
-        if (spec.audit) {
-          const id = typeof result === 'object' && result !== null && 'id' in result ? result.id : undefined;
-          logger?.info(
-            { route: `${spec.method.toUpperCase()} ${spec.path}`, params: req.params, id },
-            spec.audit,
-          );
-        }
+        // The audit records the fields as sent (not the defaults the schema filled in).
+        if (spec.audit) await audit(spec, req, res, spec.body ? req.body : undefined, result, logger);
         if (status === 204) res.status(204).end();
         else res.status(status).json(result);
       });
     },
   };
+}
+
+/** The one home of the audit: every route with an `audit` label ends here after a successful call. */
+async function audit(
+  spec: { method: Method; path: string; audit?: string },
+  req: express.Request,
+  res: express.Response,
+  body: unknown,
+  result: unknown,
+  logger: Logger | undefined,
+): Promise<void> {
+  const route = `${spec.method.toUpperCase()} ${spec.path}`;
+  const label = spec.audit ?? route;
+  const got = (o: unknown, key: string): string | null => {
+    if (typeof o !== 'object' || o === null || !(key in o)) return null;
+    const v = (o as Record<string, unknown>)[key];
+    return typeof v === 'string' ? v : null;
+  };
+  const params = req.params as Record<string, string | undefined>;
+  const entityId = got(result, 'id') ?? params.id ?? null;
+  // The integration a change belongs to: the one in the path, the one just created, or a mapping's link.
+  const integrationId = spec.path.startsWith('/integrations/{id}')
+    ? (params.id ?? null)
+    : spec.path === '/integrations'
+      ? entityId
+      : (got(result, 'integrationConfigId') ?? got(body, 'integrationConfigId'));
+  const ctx = requestContextOf(res);
+  logger?.info({ route, params: req.params, id: entityId, actor: ctx?.actor }, label);
+  if (!ctx?.audit) return;
+  try {
+    await ctx.audit({ actor: ctx.actor, action: label, route, entityId, integrationId, body });
+  } catch (err) {
+    // The change is made; a lost audit row is logged loudly rather than turned into a failed request.
+    logger?.error({ err, route, id: entityId }, 'audit row could not be written');
+  }
 }
 
 function sentBody(req: express.Request): boolean {

@@ -1,0 +1,176 @@
+import {
+  Alert,
+  Anchor,
+  Badge,
+  Breadcrumbs,
+  Button,
+  Group,
+  Loader,
+  NativeSelect,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from '@mantine/core';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { api, ok, type Schemas } from '../api/client';
+import { formatTime } from '../components/labels';
+
+type Run = Schemas['IntegrationRun'];
+type Status = Run['status'];
+/** Every run status (the record's keys must be exactly the API's enum). */
+const STATUS_COLORS: Record<Status, string> = {
+  WAITING: 'blue',
+  STARTED: 'blue',
+  COMPLETE: 'teal',
+  SKIPPED: 'gray',
+  ERROR: 'red',
+  AWAITING_RETRY: 'yellow',
+  RATE_LIMIT_RETRY: 'yellow',
+  AUTH_FAILED: 'red',
+  ACCOUNTING_PERIOD_CLOSED: 'red',
+  INVOICE_ALREADY_PAID: 'orange',
+  DISABLED: 'gray',
+  TIMEOUT_LIMIT_EXCEEDED: 'red',
+};
+
+/** Runs, newest first, refreshed every 2 s; filter by integration and status; Replay. */
+export function Runs() {
+  const queryClient = useQueryClient();
+  const params = new URLSearchParams(window.location.search);
+  const [integrationId, setIntegrationId] = useState(params.get('integrationId') ?? '');
+  const [status, setStatus] = useState('');
+  const integrations = useQuery({
+    queryKey: ['integrations'],
+    queryFn: async () => ok(await api.GET('/integrations', { params: { query: { limit: 500 } } })),
+  });
+  const runs = useQuery({
+    queryKey: ['runs', integrationId, status],
+    refetchInterval: 2000,
+    queryFn: async () =>
+      ok(
+        await api.GET('/integration-runs', {
+          params: {
+            query: {
+              limit: 100,
+              ...(integrationId ? { integrationId } : {}),
+              ...(status ? { status } : {}),
+            },
+          },
+        }),
+      ).data,
+  });
+  const replay = useMutation({
+    mutationFn: async (id: string) =>
+      ok(await api.POST('/integration-runs/{id}/replay', { params: { path: { id } } })),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['runs'] }),
+  });
+  const names = new Map((integrations.data?.data ?? []).map((i) => [i.id, i.name]));
+  return (
+    <Stack>
+      <Breadcrumbs aria-label="Breadcrumb">
+        <Text>Integrations</Text>
+        <Text>QuickBooks</Text>
+        <Text fw={600}>Runs</Text>
+      </Breadcrumbs>
+      <Title order={2}>Runs</Title>
+      <Group align="flex-end">
+        <NativeSelect
+          label="Integration"
+          value={integrationId}
+          onChange={(e) => setIntegrationId(e.currentTarget.value)}
+          data={[
+            { value: '', label: 'All integrations' },
+            ...[...names].map(([value, label]) => ({ value, label })),
+          ]}
+        />
+        <NativeSelect
+          label="Status"
+          value={status}
+          onChange={(e) => setStatus(e.currentTarget.value)}
+          data={[{ value: '', label: 'Any status' }, ...Object.keys(STATUS_COLORS)]}
+        />
+      </Group>
+      {runs.isPending && <Loader aria-label="Loading runs" />}
+      {runs.data && runs.data.length === 0 && <Text c="dimmed">No runs match.</Text>}
+      {runs.data && runs.data.length > 0 && (
+        <Table.ScrollContainer minWidth={900}>
+          <Table striped aria-label="Runs">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Started</Table.Th>
+                <Table.Th>Integration</Table.Th>
+                <Table.Th>Bill</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>QuickBooks document</Table.Th>
+                <Table.Th>Details</Table.Th>
+                <Table.Th />
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {runs.data.map((r) => (
+                <Table.Tr key={r.id} data-run-id={r.id}>
+                  <Table.Td>{formatTime(r.startedAt)}</Table.Td>
+                  <Table.Td>{names.get(r.integrationId) ?? r.integrationId}</Table.Td>
+                  <Table.Td>{r.billId}</Table.Td>
+                  <Table.Td>
+                    <Badge color={STATUS_COLORS[r.status]}>{r.status}</Badge>
+                  </Table.Td>
+                  <Table.Td>
+                    {r.externalId ? (
+                      r.url ? (
+                        <Anchor href={r.url} target="_blank" rel="noreferrer">
+                          {r.externalType} {r.externalId}
+                        </Anchor>
+                      ) : (
+                        `${r.externalType ?? ''} ${r.externalId}`
+                      )
+                    ) : (
+                      '—'
+                    )}
+                  </Table.Td>
+                  <Table.Td>
+                    <Stack gap={2}>
+                      {r.message && <Text size="sm">{r.message}</Text>}
+                      {r.warnings.map((w) => (
+                        <Text size="sm" c="orange" key={w}>
+                          {w}
+                        </Text>
+                      ))}
+                      {r.replayedFromRunId && (
+                        <Text size="xs" c="dimmed">
+                          replay of {r.replayedFromRunId}
+                        </Text>
+                      )}
+                      {r.temporalUrl && (
+                        <Anchor size="sm" href={r.temporalUrl} target="_blank" rel="noreferrer">
+                          Workflow in Temporal
+                        </Anchor>
+                      )}
+                    </Stack>
+                  </Table.Td>
+                  <Table.Td>
+                    <Button
+                      size="xs"
+                      variant="default"
+                      onClick={() => replay.mutate(r.id)}
+                      aria-label={`Replay run ${r.id}`}
+                    >
+                      Replay
+                    </Button>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+      {replay.error && (
+        <Alert color="red" role="alert">
+          {replay.error.message}
+        </Alert>
+      )}
+    </Stack>
+  );
+}
