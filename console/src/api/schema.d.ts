@@ -5954,6 +5954,206 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/reconciliations/{id}/results/{billId}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fix one bill's result: resync, replay or adopt (409 with a code when the action does not fix it) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    billId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description resync: send the bill again, comparing with what QuickBooks holds (MISSING, AMOUNT_DIFFERS, LINES_DIFFER, CUSTOMER_DIFFERS, EDITED_IN_QUICKBOOKS, DELETED, VOIDED); replay: the same as a replay of its last failed run; adopt: record the UNLINKED document as the bill's (no QuickBooks write)
+                         * @enum {string}
+                         */
+                        action: "resync" | "adopt" | "replay";
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ReconciliationActionOutcome"];
+                    };
+                };
+                /** @description Invalid request; `error.details.issues` names each field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid API key (or console session) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A console session request without its X-CSRF-Token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Stale version or duplicate */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/reconciliations/{id}/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fix many results at once: each picked result the action fixes; how many were acted on */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description resync: send the bill again, comparing with what QuickBooks holds (MISSING, AMOUNT_DIFFERS, LINES_DIFFER, CUSTOMER_DIFFERS, EDITED_IN_QUICKBOOKS, DELETED, VOIDED); replay: the same as a replay of its last failed run; adopt: record the UNLINKED document as the bill's (no QuickBooks write)
+                         * @enum {string}
+                         */
+                        action: "resync" | "adopt" | "replay";
+                        /** @description Only results of these kinds (default: every kind the action fixes) */
+                        result?: ("MATCHED" | "MISSING" | "UNLINKED" | "AMOUNT_DIFFERS" | "LINES_DIFFER" | "CUSTOMER_DIFFERS" | "EDITED_IN_QUICKBOOKS" | "VOIDED" | "DELETED" | "PAID" | "PARTLY_PAID" | "NOT_EXPECTED" | "SKIPPED_BY_SETTINGS" | "ORPHANED")[];
+                        /** @description Only these bills */
+                        billIds?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * @description resync: send the bill again, comparing with what QuickBooks holds (MISSING, AMOUNT_DIFFERS, LINES_DIFFER, CUSTOMER_DIFFERS, EDITED_IN_QUICKBOOKS, DELETED, VOIDED); replay: the same as a replay of its last failed run; adopt: record the UNLINKED document as the bill's (no QuickBooks write)
+                             * @enum {string}
+                             */
+                            action: "resync" | "adopt" | "replay";
+                            acted: number;
+                            outcomes: components["schemas"]["ReconciliationActionOutcome"][];
+                            skipped: {
+                                billId: string;
+                                /** @enum {string} */
+                                result: "MATCHED" | "MISSING" | "UNLINKED" | "AMOUNT_DIFFERS" | "LINES_DIFFER" | "CUSTOMER_DIFFERS" | "EDITED_IN_QUICKBOOKS" | "VOIDED" | "DELETED" | "PAID" | "PARTLY_PAID" | "NOT_EXPECTED" | "SKIPPED_BY_SETTINGS" | "ORPHANED";
+                                code: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Invalid request; `error.details.issues` names each field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid API key (or console session) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A console session request without its X-CSRF-Token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Stale version or duplicate */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/reconciliations/{id}/results.csv": {
         parameters: {
             query?: never;
@@ -6703,6 +6903,11 @@ export interface components {
             /** @description code, message, and QuickBooks code / element / detail / intuit_tid */
             error?: unknown;
             warnings: string[];
+            /** @description The QuickBooks batch the write went out in (null: sent alone) */
+            batch: {
+                requestId: string;
+                size: number;
+            } | null;
             workflowId: string;
             /** @description Set once the workflow took the run up */
             workflowRunId: string | null;
@@ -6861,6 +7066,29 @@ export interface components {
             differenceMinor: number | null;
             differences: string[];
             detail: string;
+        };
+        ReconciliationActionOutcome: {
+            billId: string;
+            /**
+             * @description resync: send the bill again, comparing with what QuickBooks holds (MISSING, AMOUNT_DIFFERS, LINES_DIFFER, CUSTOMER_DIFFERS, EDITED_IN_QUICKBOOKS, DELETED, VOIDED); replay: the same as a replay of its last failed run; adopt: record the UNLINKED document as the bill's (no QuickBooks write)
+             * @enum {string}
+             */
+            action: "resync" | "adopt" | "replay";
+            /**
+             * @description The result acted on
+             * @enum {string}
+             */
+            result: "MATCHED" | "MISSING" | "UNLINKED" | "AMOUNT_DIFFERS" | "LINES_DIFFER" | "CUSTOMER_DIFFERS" | "EDITED_IN_QUICKBOOKS" | "VOIDED" | "DELETED" | "PAID" | "PARTLY_PAID" | "NOT_EXPECTED" | "SKIPPED_BY_SETTINGS" | "ORPHANED";
+            /** @description resync, replay: the new run (WAITING until its workflow takes it) */
+            runId?: string;
+            workflowId?: string;
+            replayedFromRunId?: string;
+            /**
+             * @description adopt: the document now linked
+             * @enum {string}
+             */
+            documentType?: "Invoice" | "CreditMemo";
+            externalId?: string;
         };
         M3terConnection: {
             webhookUrl: string;
