@@ -38,7 +38,12 @@ describe('QBO emulator: HTTP control client', () => {
     assert.deepEqual(await control.faults(), { global: {}, realms: {}, queue: [] });
 
     const limits = await control.setLimits({ enabled: true, maxConcurrent: 3 }, realm.realmId);
-    assert.deepEqual(limits, { enabled: true, requestsPerMinute: 500, maxConcurrent: 3 });
+    assert.deepEqual(limits, {
+      enabled: true,
+      requestsPerMinute: 500,
+      maxConcurrent: 3,
+      batchesPerMinute: 40,
+    });
 
     const before = await control.clock.now();
     const after = await control.clock.advance(3_600_000);
