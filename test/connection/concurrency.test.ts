@@ -33,12 +33,14 @@ describe('token refresh under concurrency: two worker processes, 50 bills, 3-sec
       encryptPayloads: true,
       logger: captured.logger,
       connector: { refreshSkewMs: REFRESH_SKEW_MS },
+      // One request per write: many calls over several token lifetimes (batching would finish in one).
+      batchWrites: false,
     });
     await h.putAccount(ACME_ACCOUNT);
     tmp = mkdtempSync(path.join(tmpdir(), 'qbo-worker-'));
     const bundlePath = path.join(tmp, 'workflow-bundle.js');
     writeFileSync(bundlePath, (await workflowBundle()).code);
-    other = await spawnWorker(h, bundlePath, { refreshSkewMs: REFRESH_SKEW_MS });
+    other = await spawnWorker(h, bundlePath, { refreshSkewMs: REFRESH_SKEW_MS, batchWrites: false });
   });
   after(async () => {
     await other?.stop();

@@ -18,7 +18,7 @@ export interface SpawnedWorker {
 export async function spawnWorker(
   h: SyncHarness,
   bundlePath: string,
-  options: { refreshSkewMs?: number } = {},
+  options: { refreshSkewMs?: number; batchWrites?: boolean } = {},
 ): Promise<SpawnedWorker> {
   const env: WorkerProcessEnv = {
     DATABASE_URL: h.database.url,
@@ -33,6 +33,7 @@ export async function spawnWorker(
       : undefined,
     WORKFLOW_BUNDLE_PATH: bundlePath,
     REFRESH_SKEW_MS: String(options.refreshSkewMs ?? 60_000),
+    BATCH_WRITES: options.batchWrites === false ? 'false' : 'true',
   };
   const child = spawn(
     process.execPath,

@@ -34,6 +34,8 @@ export interface WorkerProcessEnv {
   ENCRYPTION_KEY: string;
   ENCRYPT_PAYLOADS: 'true' | 'false';
   QBO_ENDPOINTS_JSON: string;
+  /** `false`: one request per write (default: batched writes for a backlog, as deployed). */
+  BATCH_WRITES?: 'true' | 'false';
   M3TER_CONFIG_JSON?: string;
   WORKFLOW_BUNDLE_PATH: string;
   REFRESH_SKEW_MS: string;
