@@ -67,7 +67,15 @@ export function createBillSyncActivities(deps: BillSyncDeps): BillSyncActivities
       const built = await buildDocumentForRun(deps, { ...ctx, runId }, customer);
       if (built.kind === 'skip') return built;
       const { document, payloadHash, lineCount, total } = built;
-      return { kind: 'built', documentType: document.type, payloadHash, lineCount, total };
+      return {
+        kind: 'built',
+        documentType: document.type,
+        payloadHash,
+        lineCount,
+        total,
+        customerName: ctx.account.name,
+        operation: ctx.link?.externalId ? 'update' : 'create',
+      };
     }),
 
     upsertDocument: heartbeating(

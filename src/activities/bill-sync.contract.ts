@@ -30,7 +30,18 @@ export interface BuildInput extends RunRef {
 }
 
 export type BuildSummary =
-  | { kind: 'built'; documentType: QboDocumentType; payloadHash: string; lineCount: number; total: string }
+  | {
+      kind: 'built';
+      documentType: QboDocumentType;
+      payloadHash: string;
+      lineCount: number;
+      /** e.g. `921.50 USD`. */
+      total: string;
+      /** The account's name, for the step summaries the Temporal Web UI shows. */
+      customerName: string;
+      /** Whether the upsert will update a document this integration already sent. */
+      operation: 'create' | 'update';
+    }
   /** Nothing to send (no lines). */
   | { kind: 'skip'; reason: string }
   /** The customer is not known without asking QuickBooks: resolve it, then build again with it. */

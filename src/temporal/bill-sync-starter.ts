@@ -7,9 +7,10 @@ import { AccountIdKey, BillIdKey, IntegrationIdKey, SyncStatusKey } from '../wor
 /**
  * The bill sync's requests on Temporal: signal-with-start of `bill-sync/<integration>/<bill>`. A running
  * workflow takes the signal and does one more pass with the newest stored bill (bursts coalesce);
- * otherwise a new run starts, with its search attributes set at start.
+ * otherwise a new run starts, with its search attributes and its Web UI summary and details set at start
+ * (the details link to the bill's runs in the console at `consoleUrl`).
  */
-export function temporalSyncRequester(client: Client, taskQueue: string): SyncRequester {
+export function temporalSyncRequester(client: Client, taskQueue: string, consoleUrl?: string): SyncRequester {
   return {
     async requestBillSync(request: BillSyncRequest): Promise<StartedSync> {
       const { integrationId, billId, accountId, ...change } = request;
@@ -20,6 +21,8 @@ export function temporalSyncRequester(client: Client, taskQueue: string): SyncRe
         args: [{ integrationId, billId, accountId, trigger: change.trigger }],
         signal: billChangedSignal,
         signalArgs: [change],
+        staticSummary: `Bill ${billId} → QuickBooks`,
+        staticDetails: billSyncDetails(request, consoleUrl),
         typedSearchAttributes: [
           { key: IntegrationIdKey, value: integrationId },
           { key: BillIdKey, value: billId },
@@ -42,4 +45,18 @@ export function temporalSyncRequester(client: Client, taskQueue: string): SyncRe
       }
     },
   };
+}
+
+/** The workflow's details in the Web UI (Temporal's markdown subset): what it syncs, and where its runs are. */
+export function billSyncDetails(request: BillSyncRequest, consoleUrl?: string): string {
+  const { integrationId, billId, accountId, trigger } = request;
+  const lines = [
+    `Bill **${billId}**${accountId ? ` of account **${accountId}**` : ''}, integration **${integrationId}**.`,
+    `Started by: ${trigger}.`,
+  ];
+  if (consoleUrl) {
+    const q = new URLSearchParams({ integrationId, billId });
+    lines.push(`[This bill's runs in the console](${consoleUrl}/runs?${q.toString()})`);
+  }
+  return lines.join('\n\n');
 }

@@ -8,6 +8,7 @@ import {
   log,
   proxyActivities,
   proxyLocalActivities,
+  setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -147,28 +148,46 @@ async function syncOnce(input: BillSyncInput, pass: Pass): Promise<Omit<BillSync
     ...pass,
   });
   try {
-    const eligibility = await db.checkEligibility({ runId });
+    setCurrentDetails(`${pass.trigger}: reading bill ${input.billId} from m3ter`);
+    const eligibility = await db.checkEligibility.executeWithOptions(
+      { summary: `read bill ${input.billId} from m3ter; check approval and filters` },
+      [{ runId }],
+    );
     if (eligibility.accountId && eligibility.accountId !== input.accountId) {
       upsertSearchAttributes([{ key: AccountIdKey, value: eligibility.accountId }]);
     }
     if (!eligibility.proceed) return await finish(runId, eligibility.status, eligibility.reason);
 
-    let built = await db.buildDocument({ runId });
+    let built = await db.buildDocument.executeWithOptions({ summary: 'build the document' }, [{ runId }]);
     if (built.kind === 'needs-customer') {
       // Not known to this worker without asking QuickBooks: resolve it there (mapping, name, or new).
-      const customer = await whenRealmFree(() => quickBooks.resolveCustomer({ runId }));
-      built = await db.buildDocument({ runId, customer });
+      const account = eligibility.accountId ?? input.accountId ?? 'the account';
+      const customer = await whenRealmFree(() =>
+        quickBooks.resolveCustomer.executeWithOptions(
+          { summary: `find or create the QuickBooks customer of ${account}` },
+          [{ runId }],
+        ),
+      );
+      built = await db.buildDocument.executeWithOptions({ summary: 'build the document' }, [
+        { runId, customer },
+      ]);
     }
     if (built.kind === 'skip') return await finish(runId, 'SKIPPED', built.reason);
     if (built.kind !== 'built')
       throw ApplicationFailure.nonRetryable('the customer was resolved yet not used');
 
     // The step records the run's end itself, with what QuickBooks now holds.
-    const sent = await whenRealmFree(() => quickBooks.upsertDocument({ runId }));
+    const what = `${built.operation} ${built.documentType} for ${built.customerName}, ${built.total}`;
+    setCurrentDetails(`Sending to QuickBooks: ${what} (${built.lineCount} lines)`);
+    const sent = await whenRealmFree(() =>
+      quickBooks.upsertDocument.executeWithOptions({ summary: what }, [{ runId }]),
+    );
+    setCurrentDetails(`${sent.status}: ${what}${sent.externalId ? ` → QuickBooks ${sent.externalId}` : ''}`);
     return { runId, status: sent.status, externalId: sent.externalId };
   } catch (err) {
     const failure = syncFailureOf(err);
     const recorded = await db.recordFailure({ runId, failure, exhausted: isExhausted(err) });
+    setCurrentDetails(`${recorded.status}: ${failure.code}, ${failure.message}`);
     if (recorded.disablementId) {
       await notifyDisabled({ integrationId: input.integrationId, disablementId: recorded.disablementId });
     }
@@ -182,6 +201,7 @@ async function finish(
   message?: string,
 ): Promise<Omit<BillSyncResult, 'passes'>> {
   await db.finishRun({ runId, status, message });
+  setCurrentDetails(`${status}${message ? `: ${message}` : ''}`);
   return { runId, status };
 }
 
@@ -197,6 +217,7 @@ async function whenRealmFree<T>(step: () => Promise<T>): Promise<T> {
     } catch (err) {
       const retryAfterMs = realmBusyRetryAfter(err);
       if (retryAfterMs === undefined || Date.now() - started >= REALM_QUEUE_LIMIT_MS) throw err;
+      setCurrentDetails(`Waiting for the QuickBooks company's turn: ${syncFailureOf(err).message}`);
       await sleep(Math.min(retryAfterMs, REALM_WAIT_MAX_MS) * (1 + 0.1 * Math.random()));
     }
   }

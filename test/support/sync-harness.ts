@@ -191,7 +191,7 @@ export async function startSyncHarness(options: SyncHarnessOptions = {}): Promis
   const connectorOptions = { logger, ...options.connector };
   const connectFlow = { db, secretBox, endpoints, logger };
   const mailer = createSmtpMailer(smtp.url, 'QuickBooks sync <sync@example.test>');
-  const syncs = temporalSyncRequester(temporal.client, taskQueue);
+  const syncs = temporalSyncRequester(temporal.client, taskQueue, 'http://127.0.0.1/console');
   const sweeps = m3terClient && temporalSweepScheduler(temporal.client, taskQueue);
   const reference = createReferenceCache({ db, m3ter: m3terClient, ttlMs: 60 * 60_000, logger });
   // Its webhook URL is known once the API listens.

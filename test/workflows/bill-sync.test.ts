@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { JsonObject } from '../../emulators/quickbooks/json';
 import { getBillDocument } from '../../src/db/repositories/bill-documents.repository';
 import { ACME_ACCOUNT, line, sampleBill } from '../support/bills';
@@ -84,6 +85,44 @@ describe('bill sync workflow (Temporal dev server + QuickBooks emulator)', funct
     assert.equal(mapping.status, 200);
     assert.equal(mapping.body.externalId, acme.Id);
     assert.equal(mapping.body.integrationConfigId, integrationId);
+  });
+
+  it('tells its story in the Temporal Web UI: summary and details at start, a summary per QuickBooks step, current details', async () => {
+    const { id: integrationId } = await h.createIntegration();
+    const bill = sampleBill({ id: 'bill-web-ui' });
+    assert.equal((await h.sendWebhook(h.billEvent(bill))).status, 202);
+    assert.equal((await h.waitForSync(integrationId, bill.id)).status, 'COMPLETE');
+
+    const handle = h.temporal.workflow.getHandle(`bill-sync/${integrationId}/${bill.id}`);
+    const described = await handle.describe();
+    assert.equal(await described.staticSummary(), `Bill ${bill.id} → QuickBooks`);
+    assert.equal(
+      await described.staticDetails(),
+      `Bill **${bill.id}** of account **${bill.accountId}**, integration **${integrationId}**.\n\n` +
+        'Started by: webhook.\n\n' +
+        `[This bill's runs in the console](http://127.0.0.1/console/runs?integrationId=${integrationId}&billId=${bill.id})`,
+    );
+
+    const { events } = await handle.fetchHistory();
+    const summaries = (events ?? [])
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => {
+        const payload = e.userMetadata?.summary;
+        return [
+          e.activityTaskScheduledEventAttributes?.activityType?.name,
+          payload ? defaultPayloadConverter.fromPayload<string>(payload) : undefined,
+        ];
+      });
+    assert.deepEqual(summaries, [
+      ['resolveCustomer', `find or create the QuickBooks customer of ${bill.accountId}`],
+      ['upsertDocument', 'create Invoice for Acme Corp, 223.45 USD'],
+    ]);
+
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    assert.match(
+      metadata.currentDetails ?? '',
+      /^COMPLETE: create Invoice for Acme Corp, 223\.45 USD → QuickBooks \d+$/,
+    );
   });
 
   it('updates the same invoice when the bill is regenerated (SyncToken advances, no second invoice), and sends nothing when unchanged', async () => {

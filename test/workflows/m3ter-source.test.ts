@@ -153,8 +153,9 @@ describe('bills read from m3ter, triggered by its real webhook deliveries', func
     assert.equal(invoice?.TotalAmt, 103.33, 'no money dropped');
     assert.equal(
       invoice?.TxnDate,
-      new Date().toISOString().slice(0, 10),
-      'sent without a date: QuickBooks dates it today',
+      // The emulated company keeps QuickBooks' default offset, -07:00: "today" is its local date.
+      new Date(Date.now() - 7 * 3_600_000).toISOString().slice(0, 10),
+      'sent without a date: QuickBooks dates it today in the company',
     );
     const sales = invoice!.Line.filter((l) => l.DetailType === 'SalesItemLineDetail');
     assert.deepEqual(
