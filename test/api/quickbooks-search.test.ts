@@ -40,9 +40,13 @@ describe('API: QuickBooks customer / item search and bulk replay dry run', funct
         name: 'Cool Cars',
         active: true,
         email: 'cool_cars@intuit.com',
+        currency: 'USD',
       },
     ]);
-    const bs = await h.api.request<{ data: Entity[] }>('GET', `/integrations/${id}/quickbooks/Customer?search=b`);
+    const bs = await h.api.request<{ data: Entity[] }>(
+      'GET',
+      `/integrations/${id}/quickbooks/Customer?search=b`,
+    );
     assert.deepEqual(
       bs.body.data.map((c) => c.name),
       ["Amy's Bird Sanctuary", "Bill's Windsurf Shop", 'Dukes Basketball Camp'],
@@ -55,7 +59,10 @@ describe('API: QuickBooks customer / item search and bulk replay dry run', funct
       quote.body.data.map((c) => c.name),
       ["Bill's Windsurf Shop"],
     );
-    const items = await h.api.request<{ data: Entity[] }>('GET', `/integrations/${id}/quickbooks/Item?search=s`);
+    const items = await h.api.request<{ data: Entity[] }>(
+      'GET',
+      `/integrations/${id}/quickbooks/Item?search=s`,
+    );
     assert.deepEqual(items.body.data, [
       { id: idOf(realmId, 'Item', 'Hours'), name: 'Hours', active: true, type: 'Service' },
       { id: idOf(realmId, 'Item', 'Services'), name: 'Services', active: true, type: 'Service' },
@@ -67,7 +74,10 @@ describe('API: QuickBooks customer / item search and bulk replay dry run', funct
       two.body.data.map((i) => i.name),
       ['Credit', 'Hours'],
     );
-    const none = await h.api.request<{ data: Entity[] }>('GET', `/integrations/${id}/quickbooks/Item?search=zzz`);
+    const none = await h.api.request<{ data: Entity[] }>(
+      'GET',
+      `/integrations/${id}/quickbooks/Item?search=zzz`,
+    );
     assert.deepEqual(none.body, { data: [] });
   });
 
@@ -77,13 +87,13 @@ describe('API: QuickBooks customer / item search and bulk replay dry run', funct
     assert.equal(table.status, 400, table.text);
     assert.deepEqual(
       table.body.error.details?.issues?.map((i) => i.field),
-      ['table'],
+      ['params.table'],
     );
     const limit = await h.api.request<ErrorBody>('GET', `/integrations/${id}/quickbooks/Item?limit=0`);
     assert.equal(limit.status, 400, limit.text);
     assert.deepEqual(
       limit.body.error.details?.issues?.map((i) => i.field),
-      ['limit'],
+      ['query.limit'],
     );
     const unknown = await h.api.request<ErrorBody>(
       'GET',
@@ -91,7 +101,10 @@ describe('API: QuickBooks customer / item search and bulk replay dry run', funct
     );
     assert.equal(unknown.status, 404, unknown.text);
     const unconnected = await h.createIntegration({ name: 'Unconnected' }, { credentialId: null });
-    const refused = await h.api.request<ErrorBody>('GET', `/integrations/${unconnected.id}/quickbooks/Customer`);
+    const refused = await h.api.request<ErrorBody>(
+      'GET',
+      `/integrations/${unconnected.id}/quickbooks/Customer`,
+    );
     assert.equal(refused.status, 409, refused.text);
     assert.equal(refused.body.error.code, 'INVALID_STATE');
   });
@@ -109,7 +122,9 @@ describe('API: QuickBooks customer / item search and bulk replay dry run', funct
       assert.equal((await h.sendWebhook(h.billEvent(bill))).status, 202);
       await h.waitForSync(id, bill.id);
     }
-    const failed = await Promise.all(bills.map(async (b) => (await h.runs({ integrationId: id, billId: b.id }))[0]));
+    const failed = await Promise.all(
+      bills.map(async (b) => (await h.runs({ integrationId: id, billId: b.id }))[0]),
+    );
     assert.deepEqual(
       failed.map((r) => r?.status),
       ['ERROR', 'ERROR'],
@@ -118,7 +133,10 @@ describe('API: QuickBooks customer / item search and bulk replay dry run', funct
     assert.equal(dry.status, 202, dry.text);
     assert.deepEqual(dry.body, { matched: 2, replayed: 0, runs: [] });
     for (const b of bills) assert.equal((await h.runs({ integrationId: id, billId: b.id })).length, 1);
-    const none = await h.api.request('POST', `/integrations/${id}/replay`, { dryRun: true, statuses: ['COMPLETE'] });
+    const none = await h.api.request('POST', `/integrations/${id}/replay`, {
+      dryRun: true,
+      statuses: ['COMPLETE'],
+    });
     assert.deepEqual(none.body, { matched: 0, replayed: 0, runs: [] });
 
     await mapAccount(h, account.id, idOf(realmId, 'Customer', 'Cool Cars'));
