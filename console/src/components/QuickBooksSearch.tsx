@@ -49,7 +49,8 @@ export function QuickBooksSearch({
       ).data,
   });
   const options = (found.data ?? []).map((e) => ({ value: e.id, label: `${e.name} · ${e.id}` }));
-  if (chosen && chosen.value === value && !options.some((o) => o.value === chosen.value)) options.unshift(chosen);
+  if (chosen && chosen.value === value && !options.some((o) => o.value === chosen.value))
+    options.unshift(chosen);
   return (
     <Select
       label={label}
@@ -63,7 +64,7 @@ export function QuickBooksSearch({
       data={options}
       value={value}
       onChange={(v, option) => {
-        setChosen(v ? { value: v, label: option.label } : null);
+        setChosen(v ? { value: v, label: option?.label ?? v } : null);
         onChange(v);
       }}
       searchable

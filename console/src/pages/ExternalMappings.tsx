@@ -173,15 +173,18 @@ export function ExternalMappings() {
       )}
       <Modal opened={creating} onClose={() => setCreating(false)} title="Create external mapping" size="lg">
         {creating && (
-          <CreateMappingStages integrations={integrations.data?.data ?? []} onDone={() => setCreating(false)} />
+          <CreateMappingStages
+            integrations={integrations.data?.data ?? []}
+            onDone={() => setCreating(false)}
+          />
         )}
       </Modal>
       <Modal opened={deleting !== null} onClose={() => setDeleting(null)} title="Delete external mapping">
         {deleting && (
           <Stack>
             <Text>
-              Delete the mapping of {deleting.m3terEntity} {deleting.m3terId} to QuickBooks {deleting.externalTable}{' '}
-              {deleting.externalId}? Bills sent after this no longer use it.
+              Delete the mapping of {deleting.m3terEntity} {deleting.m3terId} to QuickBooks{' '}
+              {deleting.externalTable} {deleting.externalId}? Bills sent after this no longer use it.
             </Text>
             {remove.error && (
               <Alert color="red" role="alert">

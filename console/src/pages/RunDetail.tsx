@@ -14,6 +14,7 @@ import {
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
 import { api, ok, type Schemas } from '../api/client';
 import { formatTime } from '../components/labels';
 import { Link, navigate } from '../router';
@@ -25,7 +26,14 @@ type Run = Schemas['IntegrationRun'];
 interface RunError {
   code?: string;
   message?: string;
-  quickBooks?: { kind?: string; httpStatus?: number; code?: string; element?: string; detail?: string; intuitTid?: string };
+  quickBooks?: {
+    kind?: string;
+    httpStatus?: number;
+    code?: string;
+    element?: string;
+    detail?: string;
+    intuitTid?: string;
+  };
 }
 
 function runError(error: unknown): RunError | null {
@@ -33,7 +41,7 @@ function runError(error: unknown): RunError | null {
   return error as RunError;
 }
 
-function Fact({ label, children }: { label: string; children: React.ReactNode }) {
+function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
     <Group gap="xs" wrap="nowrap" align="flex-start">
       <Text size="sm" c="dimmed" w={170}>
@@ -73,8 +81,7 @@ export function RunDetail({ id }: { id: string }) {
       ok(await api.GET('/integrations/{id}', { params: { path: { id: integrationId ?? '' } } })),
   });
   const replay = useMutation({
-    mutationFn: async () =>
-      ok(await api.POST('/integration-runs/{id}/replay', { params: { path: { id } } })),
+    mutationFn: async () => ok(await api.POST('/integration-runs/{id}/replay', { params: { path: { id } } })),
     onSuccess: (r) => navigate(`/runs/${r.runId}`),
   });
 
@@ -138,7 +145,9 @@ export function RunDetail({ id }: { id: string }) {
             )}
           </Fact>
           <Fact label="Batch">
-            {r.batch ? `sent in QuickBooks batch ${r.batch.requestId} (${r.batch.size} writes)` : 'sent alone'}
+            {r.batch
+              ? `sent in QuickBooks batch ${r.batch.requestId} (${r.batch.size} writes)`
+              : 'sent alone'}
           </Fact>
           <Fact label="Workflow">
             {r.temporalUrl ? (
