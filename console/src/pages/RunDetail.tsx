@@ -147,7 +147,9 @@ export function RunDetail({ id }: { id: string }) {
           <Fact label="Batch">
             {r.batch
               ? `sent in QuickBooks batch ${r.batch.requestId} (${r.batch.size} writes)`
-              : 'sent alone'}
+              : r.externalId
+                ? 'sent alone'
+                : '—'}
           </Fact>
           <Fact label="Workflow">
             {r.temporalUrl ? (
