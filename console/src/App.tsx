@@ -7,6 +7,8 @@ import { IntegrationForm } from './pages/IntegrationForm';
 import { IntegrationsList } from './pages/IntegrationsList';
 import { Credentials } from './pages/Credentials';
 import { Events } from './pages/Events';
+import { ExternalMappings } from './pages/ExternalMappings';
+import { RunDetail } from './pages/RunDetail';
 import { Runs } from './pages/Runs';
 import { SignIn } from './pages/SignIn';
 import { Link, routeOf, usePath } from './router';
@@ -64,6 +66,7 @@ export function App() {
               <Link to="/credentials">Credentials</Link>
               <Link to="/runs">Runs</Link>
               <Link to="/events">Events</Link>
+              <Link to="/external-mappings">External mappings</Link>
             </Group>
           </Group>
           <Group gap="sm" wrap="nowrap">
@@ -84,6 +87,8 @@ export function App() {
         {route.page === 'credentials' && <Credentials />}
         {route.page === 'runs' && <Runs />}
         {route.page === 'events' && <Events />}
+        {route.page === 'external-mappings' && <ExternalMappings />}
+        {route.page === 'run' && <RunDetail id={route.id} />}
         {route.page === 'not-found' && (
           <Text>
             No such page. <Link to="/">Back to the configurations</Link>

@@ -75,7 +75,8 @@ export async function replayRuns(
   deps: SyncRequestDeps,
   integrationId: string,
   filter: { statuses?: RunStatus[]; from?: string; to?: string; limit?: number },
-): Promise<ReplayResult[]> {
+  options: { dryRun?: boolean } = {},
+): Promise<{ matched: number; replayed: ReplayResult[] }> {
   const integration = isUuid(integrationId) ? await findIntegration(deps.db, integrationId) : null;
   if (!integration) throw new NotFoundError('Integration', integrationId);
   const statuses = filter.statuses?.length ? filter.statuses : DEFAULT_REPLAY_STATUSES;
@@ -88,8 +89,9 @@ export async function replayRuns(
     .filter((r) => Date.parse(r.startedAt) >= from && Date.parse(r.startedAt) < to)
     .slice(0, filter.limit ?? 1000);
   const results: ReplayResult[] = [];
+  if (options.dryRun) return { matched: picked.length, replayed: results };
   for (const run of picked) results.push(await replay(deps, run));
-  return results;
+  return { matched: picked.length, replayed: results };
 }
 
 async function replay(deps: SyncRequestDeps, run: IntegrationRun): Promise<ReplayResult> {

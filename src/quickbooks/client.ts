@@ -8,10 +8,12 @@ import {
   CreditMemoSchema,
   CustomerSchema,
   InvoiceSchema,
+  ItemSchema,
   PreferencesSchema,
   type CreditMemo,
   type Customer,
   type Invoice,
+  type Item,
   type NewCustomer,
   type Preferences,
 } from './types';
@@ -35,6 +37,7 @@ interface NodeQuickBooks {
   createCustomer(entity: object, cb: Callback): void;
   getCustomer(id: string, cb: Callback): void;
   findCustomers(criteria: Criteria, cb: Callback): void;
+  findItems(criteria: Criteria, cb: Callback): void;
   getPreferences(cb: Callback): void;
   batch(items: object[], cb: Callback): void;
   changeDataCapture(entities: string[], since: string, cb: Callback): void;
@@ -100,6 +103,16 @@ interface RequestKind {
   write: boolean;
   beforeSend?: () => Promise<void>;
   permit?: Permit;
+}
+
+/** `field LIKE '%search%' ORDERBY field MAXRESULTS limit` (a `%` in the search is dropped: it is no wildcard here). */
+function nameSearch(field: string, search: string, limit: number): Criteria {
+  const text = search.replace(/%/g, '');
+  return [
+    ...(text ? [{ field, value: `%${text}%`, operator: 'LIKE' }] : []),
+    { field: 'asc', value: field, operator: '=' },
+    { field: 'limit', value: String(limit), operator: '=' },
+  ];
 }
 
 function read(operation: string): RequestKind {
@@ -277,6 +290,18 @@ export class QuickBooksClient {
     const criteria: Criteria = [{ field: 'DisplayName', value: displayName, operator: '=' }];
     const found = await this.query((cb) => this.qbo.findCustomers(criteria, cb), 'Customer', CustomerSchema);
     return found.filter((c) => c.Active !== false && c.DisplayName === displayName);
+  }
+
+  /** Active customers whose DisplayName contains `search` (any case; all when empty), at most `limit`, by name. */
+  searchCustomers(search: string, limit: number): Promise<Customer[]> {
+    const criteria = nameSearch('DisplayName', search, limit);
+    return this.query((cb) => this.qbo.findCustomers(criteria, cb), 'Customer', CustomerSchema);
+  }
+
+  /** Active items whose Name contains `search` (any case; all when empty), at most `limit`, by name. */
+  searchItems(search: string, limit: number): Promise<Item[]> {
+    const criteria = nameSearch('Name', search, limit);
+    return this.query((cb) => this.qbo.findItems(criteria, cb), 'Item', ItemSchema);
   }
 
   createCustomer(customer: NewCustomer, options: WriteOptions): Promise<Customer> {

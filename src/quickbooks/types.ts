@@ -56,6 +56,15 @@ export const CustomerSchema = z.looseObject({
 });
 export type Customer = z.infer<typeof CustomerSchema>;
 
+export const ItemSchema = z.looseObject({
+  Id: z.string(),
+  Name: z.string(),
+  Active: z.boolean().optional(),
+  Type: z.string().optional(),
+  Sku: z.string().optional(),
+});
+export type Item = z.infer<typeof ItemSchema>;
+
 export const PreferencesSchema = z.looseObject({
   CurrencyPrefs: z
     .looseObject({ MultiCurrencyEnabled: z.boolean().optional(), HomeCurrency: RefSchema.optional() })

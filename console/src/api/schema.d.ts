@@ -4679,6 +4679,8 @@ export interface paths {
                          */
                         to?: string;
                         limit?: number;
+                        /** @description true: only count the runs that would be replayed (matched), replay none */
+                        dryRun?: boolean;
                     };
                 };
             };
@@ -4690,6 +4692,9 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @description Runs the filter picked */
+                            matched: number;
+                            /** @description Runs replayed (0 for a dry run) */
                             replayed: number;
                             runs: components["schemas"]["ReplayedRun"][];
                         };
@@ -4739,6 +4744,93 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/integrations/{id}/quickbooks/{table}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the integration's QuickBooks company's customers or items by name (read live) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Part of the name, any case (empty: all) */
+                    search?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    table: "Customer" | "Item";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["QuickBooksEntity"][];
+                        };
+                    };
+                };
+                /** @description Invalid request; `error.details.issues` names each field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid API key (or console session) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A console session request without its X-CSRF-Token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Stale version or duplicate */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6925,6 +7017,14 @@ export interface components {
             workflowId: string;
             replayedFromRunId: string;
             billId: string;
+        };
+        QuickBooksEntity: {
+            id: string;
+            name: string;
+            active: boolean;
+            email?: string;
+            currency?: string;
+            type?: string;
         };
         RequestedSync: {
             /** @description The new run: WAITING until its workflow takes it up */

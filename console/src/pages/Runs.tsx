@@ -6,21 +6,24 @@ import {
   Button,
   Group,
   Loader,
+  Modal,
   NativeSelect,
   Stack,
   Table,
   Text,
+  TextInput,
   Title,
 } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ok, type Schemas } from '../api/client';
 import { formatTime } from '../components/labels';
+import { Link } from '../router';
 
 type Run = Schemas['IntegrationRun'];
 type Status = Run['status'];
 /** Every run status (the record's keys must be exactly the API's enum). */
-const STATUS_COLORS: Record<Status, string> = {
+export const STATUS_COLORS: Record<Status, string> = {
   WAITING: 'blue',
   STARTED: 'blue',
   COMPLETE: 'teal',
@@ -35,18 +38,27 @@ const STATUS_COLORS: Record<Status, string> = {
   TIMEOUT_LIMIT_EXCEEDED: 'red',
 };
 
-/** Runs, newest first, refreshed every 2 s; filter by integration and status; Replay. */
+/** A `datetime-local` value (the browser's time zone) as an instant, or undefined when empty. */
+function instant(local: string): string | undefined {
+  return local ? new Date(local).toISOString() : undefined;
+}
+
+/** Runs, newest first, refreshed every 2 s; filter by integration, status, bill and time; Replay; bulk replay. */
 export function Runs() {
   const queryClient = useQueryClient();
   const params = new URLSearchParams(window.location.search);
   const [integrationId, setIntegrationId] = useState(params.get('integrationId') ?? '');
   const [status, setStatus] = useState('');
+  const [billId, setBillId] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  const [bulk, setBulk] = useState<{ matched: number } | null>(null);
   const integrations = useQuery({
     queryKey: ['integrations'],
     queryFn: async () => ok(await api.GET('/integrations', { params: { query: { limit: 500 } } })),
   });
   const runs = useQuery({
-    queryKey: ['runs', integrationId, status],
+    queryKey: ['runs', integrationId, status, billId.trim(), from, to],
     refetchInterval: 2000,
     queryFn: async () =>
       ok(
@@ -56,6 +68,9 @@ export function Runs() {
               limit: 100,
               ...(integrationId ? { integrationId } : {}),
               ...(status ? { status } : {}),
+              ...(billId.trim() ? { billId: billId.trim() } : {}),
+              ...(from ? { from: instant(from) } : {}),
+              ...(to ? { to: instant(to) } : {}),
             },
           },
         }),
@@ -65,6 +80,36 @@ export function Runs() {
     mutationFn: async (id: string) =>
       ok(await api.POST('/integration-runs/{id}/replay', { params: { path: { id } } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['runs'] }),
+  });
+  /** The bulk replay's filter: the chosen status (else the failures), the time range. */
+  const bulkBody = (dryRun: boolean) => ({
+    ...(status ? { statuses: [status as Status] } : {}),
+    ...(from ? { from: instant(from) } : {}),
+    ...(to ? { to: instant(to) } : {}),
+    dryRun,
+  });
+  const count = useMutation({
+    mutationFn: async () =>
+      ok(
+        await api.POST('/integrations/{id}/replay', {
+          params: { path: { id: integrationId } },
+          body: bulkBody(true),
+        }),
+      ),
+    onSuccess: (r) => setBulk({ matched: r.matched }),
+  });
+  const replayAll = useMutation({
+    mutationFn: async () =>
+      ok(
+        await api.POST('/integrations/{id}/replay', {
+          params: { path: { id: integrationId } },
+          body: bulkBody(false),
+        }),
+      ),
+    onSuccess: async () => {
+      setBulk(null);
+      await queryClient.invalidateQueries({ queryKey: ['runs'] });
+    },
   });
   const names = new Map((integrations.data?.data ?? []).map((i) => [i.id, i.name]));
   return (
@@ -91,7 +136,67 @@ export function Runs() {
           onChange={(e) => setStatus(e.currentTarget.value)}
           data={[{ value: '', label: 'Any status' }, ...Object.keys(STATUS_COLORS)]}
         />
+        <TextInput label="Bill ID" value={billId} onChange={(e) => setBillId(e.currentTarget.value)} />
+        <TextInput
+          label="Started from"
+          type="datetime-local"
+          value={from}
+          onChange={(e) => setFrom(e.currentTarget.value)}
+        />
+        <TextInput
+          label="Started before"
+          type="datetime-local"
+          value={to}
+          onChange={(e) => setTo(e.currentTarget.value)}
+        />
+        <Button
+          variant="default"
+          disabled={!integrationId}
+          title={integrationId ? undefined : 'Choose an integration first'}
+          loading={count.isPending}
+          onClick={() => count.mutate()}
+        >
+          Replay matching runs
+        </Button>
       </Group>
+      {count.error && (
+        <Alert color="red" role="alert">
+          {count.error.message}
+        </Alert>
+      )}
+      <Modal opened={bulk !== null} onClose={() => setBulk(null)} title="Replay matching runs">
+        {bulk && (
+          <Stack>
+            <Text>
+              {bulk.matched === 0
+                ? 'No run matches: nothing to replay.'
+                : `This replays ${bulk.matched} ${bulk.matched === 1 ? 'run' : 'runs'}: the latest run of each bill of ${names.get(integrationId) ?? integrationId} with ${status ? `status ${status}` : 'a failed status (ERROR, AUTH_FAILED, TIMEOUT_LIMIT_EXCEEDED, DISABLED)'}${from || to ? ' in the time range' : ''}.`}
+            </Text>
+            {replayAll.error && (
+              <Alert color="red" role="alert">
+                {replayAll.error.message}
+              </Alert>
+            )}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={() => setBulk(null)}>
+                Cancel
+              </Button>
+              <Button
+                disabled={bulk.matched === 0}
+                loading={replayAll.isPending}
+                onClick={() => replayAll.mutate()}
+              >
+                Replay {bulk.matched} {bulk.matched === 1 ? 'run' : 'runs'}
+              </Button>
+            </Group>
+          </Stack>
+        )}
+      </Modal>
+      {replayAll.data && (
+        <Alert color="teal" role="status">
+          Replayed {replayAll.data.replayed} {replayAll.data.replayed === 1 ? 'run' : 'runs'}.
+        </Alert>
+      )}
       {runs.isPending && <Loader aria-label="Loading runs" />}
       {runs.data && runs.data.length === 0 && <Text c="dimmed">No runs match.</Text>}
       {runs.data && runs.data.length > 0 && (
@@ -111,7 +216,9 @@ export function Runs() {
             <Table.Tbody>
               {runs.data.map((r) => (
                 <Table.Tr key={r.id} data-run-id={r.id}>
-                  <Table.Td>{formatTime(r.startedAt)}</Table.Td>
+                  <Table.Td>
+                    <Link to={`/runs/${r.id}`}>{formatTime(r.startedAt)}</Link>
+                  </Table.Td>
                   <Table.Td>{names.get(r.integrationId) ?? r.integrationId}</Table.Td>
                   <Table.Td>{r.billId}</Table.Td>
                   <Table.Td>

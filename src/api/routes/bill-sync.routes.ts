@@ -10,7 +10,9 @@ import {
   runById,
   type RunLinks,
 } from '../../bill-sync/runs-and-events';
+import { searchQuickBooks } from '../../bill-sync/quickbooks-search';
 import { replayRun, replayRuns, syncBillNow, type SyncRequestDeps } from '../../bill-sync/sync-requests';
+import { ExternalTableSchema } from '../../domain/external-mapping';
 import { QboDocumentTypeSchema } from '../../domain/invoice';
 import { INTEGRATION_EVENT_TYPES, RUN_STATUSES } from '../../domain/run-status';
 import type { QuickBooksConnector } from '../../quickbooks/connector';
@@ -95,8 +97,23 @@ const ReplayBody = z
     from: Instant.optional().describe('Runs started at or after'),
     to: Instant.optional().describe('Runs started before'),
     limit: z.number().int().min(1).max(10_000).optional(),
+    dryRun: z
+      .boolean()
+      .optional()
+      .describe('true: only count the runs that would be replayed (matched), replay none'),
   })
   .default({});
+
+const QuickBooksEntity = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    active: z.boolean(),
+    email: z.string().optional(),
+    currency: z.string().optional(),
+    type: z.string().optional(),
+  })
+  .meta({ id: 'QuickBooksEntity' });
 
 const EventResponse = z
   .object({
@@ -181,12 +198,33 @@ export function billSyncRoutes(deps: BillSyncRouteDeps) {
         params: IdParams,
         body: ReplayBody,
         status: 202,
-        response: z.object({ replayed: z.number().int(), runs: z.array(ReplayResponse) }),
+        response: z.object({
+          matched: z.number().int().describe('Runs the filter picked'),
+          replayed: z.number().int().describe('Runs replayed (0 for a dry run)'),
+          runs: z.array(ReplayResponse),
+        }),
       },
       async ({ params, body }) => {
-        const replayed = await replayRuns(deps, params.id, body);
-        return { replayed: replayed.length, runs: replayed };
+        const { dryRun, ...filter } = body;
+        const outcome = await replayRuns(deps, params.id, filter, { dryRun: dryRun === true });
+        return { matched: outcome.matched, replayed: outcome.replayed.length, runs: outcome.replayed };
       },
+    );
+    r.route(
+      {
+        method: 'get',
+        path: '/integrations/{id}/quickbooks/{table}',
+        summary: "Search the integration's QuickBooks company's customers or items by name (read live)",
+        params: z.object({ id: z.string().min(1), table: ExternalTableSchema }),
+        query: z.strictObject({
+          search: z.string().max(100).default('').describe('Part of the name, any case (empty: all)'),
+          limit: z.coerce.number().int().min(1).max(100).default(20),
+        }),
+        response: z.object({ data: z.array(QuickBooksEntity) }),
+      },
+      async ({ params, query }) => ({
+        data: await searchQuickBooks(deps, params.id, params.table, query.search, query.limit),
+      }),
     );
     r.route(
       {
