@@ -75,6 +75,8 @@ export interface ChaosReport {
     dropped: number;
     replays: number;
     writes: number;
+    /** Batch requests, the writes they carried and the largest. */
+    batches: { requests: number; items: number; largest: number };
   };
   tokenEndpoint: { calls: number; byStatus: Record<string, number>; byError: Record<string, number> };
   violations: string[];
@@ -303,6 +305,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         dropped: counters.dropped,
         replays: counters.replays,
         writes: counters.writes,
+        batches: { requests: counters.batches, items: counters.batchItems, largest: counters.largestBatch },
       },
       tokenEndpoint: { calls: tokenCalls, byStatus: token.byStatus, byError: token.byError },
       violations: violations.slice(0, 50),
@@ -319,7 +322,7 @@ export function chaosText(r: ChaosReport, o: Pick<ChaosOptions, 'faults' | 'acce
   const lines = [
     `chaos: ${r.bills} bills, ${r.realms} realms, ${r.workers} workers, ${r.seconds} s`,
     `faults ${JSON.stringify(o.faults)}; access tokens live ${o.accessTokenTtlSeconds} s`,
-    `emulator: ${r.emulator.apiCalls} API calls, ${r.emulator.faultsInjected} faults injected, statuses ${JSON.stringify(r.emulator.byStatus)}, ${r.emulator.replays} requestid replays`,
+    `emulator: ${r.emulator.apiCalls} API calls, ${r.emulator.faultsInjected} faults injected, statuses ${JSON.stringify(r.emulator.byStatus)}, ${r.emulator.replays} requestid replays; ${r.emulator.batches.requests} batch requests carrying ${r.emulator.batches.items} writes (largest ${r.emulator.batches.largest})`,
     `token endpoint: ${r.tokenEndpoint.calls} calls, statuses ${JSON.stringify(r.tokenEndpoint.byStatus)}`,
     `kills: ${r.kills.map((k) => `${k.worker}@${k.killedAtSecond}s→${k.restartedAtSecond ?? 'not restarted'}s`).join(', ') || 'none'}`,
     '',
