@@ -8,6 +8,8 @@ import { IntegrationsList } from './pages/IntegrationsList';
 import { Credentials } from './pages/Credentials';
 import { Events } from './pages/Events';
 import { Runs } from './pages/Runs';
+import { Reconciliations, ReconciliationRunPage } from './pages/Reconciliation';
+import { BackfillPage } from './pages/Backfill';
 import { SignIn } from './pages/SignIn';
 import { Link, routeOf, usePath } from './router';
 
@@ -84,6 +86,9 @@ export function App() {
         {route.page === 'credentials' && <Credentials />}
         {route.page === 'runs' && <Runs />}
         {route.page === 'events' && <Events />}
+        {route.page === 'reconciliations' && <Reconciliations id={route.id} />}
+        {route.page === 'reconciliation' && <ReconciliationRunPage runId={route.runId} />}
+        {route.page === 'backfill' && <BackfillPage id={route.id} />}
         {route.page === 'not-found' && (
           <Text>
             No such page. <Link to="/">Back to the configurations</Link>

@@ -48,6 +48,9 @@ export type Route =
   | { page: 'credentials' }
   | { page: 'runs' }
   | { page: 'events' }
+  | { page: 'reconciliations'; id: string }
+  | { page: 'reconciliation'; runId: string }
+  | { page: 'backfill'; id: string }
   | { page: 'not-found' };
 
 export function routeOf(path: string): Route {
@@ -56,6 +59,13 @@ export function routeOf(path: string): Route {
   if (path === '/credentials' || path === '/credentials/') return { page: 'credentials' };
   if (path === '/runs' || path === '/runs/') return { page: 'runs' };
   if (path === '/events' || path === '/events/') return { page: 'events' };
+  const ops = /^\/integrations\/([^/]+)\/(reconciliations|backfill)\/?$/.exec(path);
+  if (ops?.[1])
+    return ops[2] === 'backfill'
+      ? { page: 'backfill', id: decodeURIComponent(ops[1]) }
+      : { page: 'reconciliations', id: decodeURIComponent(ops[1]) };
+  const rec = /^\/reconciliations\/([^/]+)\/?$/.exec(path);
+  if (rec?.[1]) return { page: 'reconciliation', runId: decodeURIComponent(rec[1]) };
   const m = /^\/integrations\/([^/]+)(\/edit)?\/?$/.exec(path);
   if (m?.[1])
     return m[2]
