@@ -78,13 +78,11 @@ describe('console: reconciliation, backfill and sweep in the browser', function 
     await page.getByRole('heading', { name: 'Reconciliation', exact: true }).waitFor();
     await page.getByLabel('Bill date from (inclusive)').fill(from);
     await page.getByLabel('Bill date to (exclusive)').fill(to);
-    const before = await page.locator('tr[data-reconciliation-id]').count();
-    await page.getByRole('button', { name: 'Run reconciliation' }).click();
     const rows = page.locator('tr[data-reconciliation-id]');
-    await page.waitForFunction(
-      (n) => document.querySelectorAll('tr[data-reconciliation-id]').length > n,
-      before,
-    );
+    await page.getByText('No reconciliation has run yet.').or(rows.first()).waitFor();
+    const before = await rows.count();
+    await page.getByRole('button', { name: 'Run reconciliation' }).click();
+    await rows.nth(before).waitFor();
     // The list refreshes by itself until the run is complete.
     await rows.first().getByText('COMPLETE').waitFor({ timeout: 60_000 });
     await rows.first().getByRole('link').click();

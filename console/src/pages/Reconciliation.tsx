@@ -410,7 +410,8 @@ function Summary({ run }: { run: Run }) {
     <Paper withBorder p="md" aria-label="Summary">
       <Stack gap="xs">
         <Text>
-          {s.bills} bills · {run.quickBooksReads} QuickBooks reads
+          {s.bills} bills · QuickBooks read {run.quickBooksReads}{' '}
+          {run.quickBooksReads === 1 ? 'time' : 'times'}
           {run.adopted ? ` · ${run.adopted} adopted` : ''}
         </Text>
         <Group gap="xs">
@@ -467,7 +468,7 @@ function ResultRow(props: {
         <Checkbox aria-label={`Select ${x.billId}`} checked={props.selected} onChange={props.onToggle} />
       </Table.Td>
       <Table.Td>{x.billId}</Table.Td>
-      <Table.Td>
+      <Table.Td style={{ whiteSpace: 'nowrap' }}>
         <Badge color={RESULT_COLORS[x.result]}>{x.result}</Badge>
       </Table.Td>
       <Table.Td>{x.externalId ? `${x.documentType ?? ''} ${x.externalId}` : '—'}</Table.Td>
@@ -477,11 +478,13 @@ function ResultRow(props: {
       <Table.Td>
         <Stack gap={2}>
           <Text size="sm">{x.detail}</Text>
-          {x.differences.map((d) => (
-            <Text size="xs" c="dimmed" key={d}>
-              {d}
-            </Text>
-          ))}
+          {x.differences
+            .filter((d) => !x.detail.includes(d))
+            .map((d) => (
+              <Text size="xs" c="dimmed" key={d}>
+                {d}
+              </Text>
+            ))}
           {props.error && (
             <Text size="sm" c="red" role="alert">
               {props.error}
