@@ -198,6 +198,14 @@ describe('console: reconciliation, backfill and sweep in the browser', function 
       `/integrations/${integrationId}/sweep`,
     );
     assert.deepEqual([state.body.paused, state.body.intervalMinutes], [true, 30]);
+    // Run now works while paused; the sweep lists the bills and shows up among the recent ones.
+    await sweep.getByRole('button', { name: 'Run sweep now' }).click();
+    await sweep.getByText('A sweep was started.').waitFor();
+    await sweep
+      .getByRole('table', { name: 'Recent sweeps' })
+      .locator('tbody tr')
+      .first()
+      .waitFor({ timeout: 30_000 });
     await pageShot(page, 'backfill');
   });
 });
