@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { Bill as EmulatedBill } from '../../emulators/m3ter/types';
+import { QuickBooksClient } from '../../src/quickbooks/client';
 import { startSyncHarness, type SyncHarness } from '../support/sync-harness';
 import {
   closeConsole,
@@ -207,5 +208,39 @@ describe('console: reconciliation, backfill and sweep in the browser', function 
       .first()
       .waitFor({ timeout: 30_000 });
     await pageShot(page, 'backfill');
+  });
+
+  it("shows a 409's message in the result's row: adopting a document deleted since the run", async () => {
+    const { page } = cp!;
+    const b = bill('2026-08-05', 500);
+    const customerId = (h.emulator.control.documents(realmId).Customer as Array<{ Id: string }>)[0]!.Id;
+    const client = new QuickBooksClient({
+      realmId,
+      accessToken: h.emulator.control.mintTokens(realmId).access_token,
+      apiBaseUrl: h.emulator.v3BaseUrl,
+    });
+    const doc = await client.createDocument(
+      {
+        type: 'Invoice',
+        payload: {
+          CustomerRef: { value: customerId },
+          TxnDate: '2026-08-05',
+          PrivateNote: `made by hand [m3ter-bill:${b.id}]`,
+          AllowOnlineACHPayment: false,
+          AllowOnlineCreditCardPayment: false,
+          Line: [{ DetailType: 'SalesItemLineDetail', Amount: 42, SalesItemLineDetail: {} }],
+        },
+      },
+      { requestId: `by-hand-${b.id}` },
+    );
+    await signIn(page, h.api.apiKey);
+    await runReconciliation(page, '2026-08-01', '2026-09-01');
+    const row = page.locator(`tr[data-bill-id="${b.id}"]`);
+    await row.getByText('UNLINKED').waitFor();
+    h.emulator.control.deleteDocument(realmId, 'Invoice', doc.Id);
+    await row.getByRole('button', { name: `Adopt ${b.id}` }).click();
+    const alert = row.getByRole('alert');
+    await alert.waitFor();
+    assert.match(await alert.innerText(), new RegExp(`^${b.id}: Invoice ${doc.Id} .*; reconcile again$`));
   });
 });
