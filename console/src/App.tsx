@@ -10,6 +10,8 @@ import { Events } from './pages/Events';
 import { ExternalMappings } from './pages/ExternalMappings';
 import { RunDetail } from './pages/RunDetail';
 import { Runs } from './pages/Runs';
+import { Reconciliations, ReconciliationRunPage } from './pages/Reconciliation';
+import { BackfillPage } from './pages/Backfill';
 import { SignIn } from './pages/SignIn';
 import { Link, routeOf, usePath } from './router';
 
@@ -89,6 +91,9 @@ export function App() {
         {route.page === 'events' && <Events />}
         {route.page === 'external-mappings' && <ExternalMappings />}
         {route.page === 'run' && <RunDetail id={route.id} />}
+        {route.page === 'reconciliations' && <Reconciliations id={route.id} />}
+        {route.page === 'reconciliation' && <ReconciliationRunPage runId={route.runId} />}
+        {route.page === 'backfill' && <BackfillPage id={route.id} />}
         {route.page === 'not-found' && (
           <Text>
             No such page. <Link to="/">Back to the configurations</Link>

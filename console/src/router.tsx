@@ -50,6 +50,9 @@ export type Route =
   | { page: 'events' }
   | { page: 'external-mappings' }
   | { page: 'run'; id: string }
+  | { page: 'reconciliations'; id: string }
+  | { page: 'reconciliation'; runId: string }
+  | { page: 'backfill'; id: string }
   | { page: 'not-found' };
 
 export function routeOf(path: string): Route {
@@ -61,6 +64,13 @@ export function routeOf(path: string): Route {
   if (path === '/external-mappings' || path === '/external-mappings/') return { page: 'external-mappings' };
   const run = /^\/runs\/([^/]+)\/?$/.exec(path);
   if (run?.[1]) return { page: 'run', id: decodeURIComponent(run[1]) };
+  const ops = /^\/integrations\/([^/]+)\/(reconciliations|backfill)\/?$/.exec(path);
+  if (ops?.[1])
+    return ops[2] === 'backfill'
+      ? { page: 'backfill', id: decodeURIComponent(ops[1]) }
+      : { page: 'reconciliations', id: decodeURIComponent(ops[1]) };
+  const rec = /^\/reconciliations\/([^/]+)\/?$/.exec(path);
+  if (rec?.[1]) return { page: 'reconciliation', runId: decodeURIComponent(rec[1]) };
   const m = /^\/integrations\/([^/]+)(\/edit)?\/?$/.exec(path);
   if (m?.[1])
     return m[2]

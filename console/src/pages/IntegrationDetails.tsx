@@ -59,6 +59,18 @@ export function IntegrationDetails({ id }: { id: string }) {
           </Button>
           <Button
             variant="default"
+            onClick={() => navigate(`/integrations/${encodeURIComponent(i.id)}/reconciliations`)}
+          >
+            Reconciliation
+          </Button>
+          <Button
+            variant="default"
+            onClick={() => navigate(`/integrations/${encodeURIComponent(i.id)}/backfill`)}
+          >
+            Backfill and sweep
+          </Button>
+          <Button
+            variant="default"
             onClick={() => navigate(`/integrations/${encodeURIComponent(i.id)}/edit`)}
           >
             Edit
