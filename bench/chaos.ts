@@ -4,7 +4,7 @@
  * 1,000 bills across 20 realms on two worker processes while the emulator injects 10 % 5xx, 5 % 429, 2 %
  * commit-then-drop and 1 % five-second latency, access tokens expire every minute, and each worker is
  * SIGKILLed and started again three times. Asserts exactly one document per bill, every total to the cent,
- * every final run COMPLETE and zero invalid_grant; prints the checks, writes bench/results/chaos-latest.json
+ * every bill COMPLETE and zero invalid_grant; prints the checks, writes bench/results/chaos-latest.json
  * and exits non-zero on any violation.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';

@@ -140,6 +140,8 @@ export interface BillOutcome {
   /** Status of the bill's latest run. */
   status: string;
   runs: number;
+  /** How many of its runs are COMPLETE. */
+  completeRuns: number;
   message: string | null;
   startedAt: number;
   completedAt: number | null;
@@ -156,6 +158,7 @@ export async function outcomes(db: Db, prefix: string): Promise<BillOutcome[]> {
     integration_id: string;
     status: string;
     runs: number;
+    complete_runs: number;
     message: string | null;
     started_at: Date;
     completed_at: Date | null;
@@ -165,6 +168,7 @@ export async function outcomes(db: Db, prefix: string): Promise<BillOutcome[]> {
   }>(
     `SELECT DISTINCT ON (r.bill_id, r.integration_id) r.bill_id, r.integration_id, r.status, r.message, r.started_at, r.completed_at,
             count(*) OVER (PARTITION BY r.bill_id, r.integration_id)::int AS runs,
+            count(*) FILTER (WHERE r.status = 'COMPLETE') OVER (PARTITION BY r.bill_id, r.integration_id)::int AS complete_runs,
             d.updated_at AS document_at, d.state AS document_state, d.external_id
      FROM integration_runs r
      LEFT JOIN bill_documents d ON d.integration_id = r.integration_id AND d.bill_id = r.bill_id
@@ -177,6 +181,7 @@ export async function outcomes(db: Db, prefix: string): Promise<BillOutcome[]> {
     integrationId: r.integration_id,
     status: r.status,
     runs: r.runs,
+    completeRuns: r.complete_runs,
     message: r.message,
     startedAt: r.started_at.getTime(),
     completedAt: r.completed_at ? r.completed_at.getTime() : null,
@@ -184,6 +189,15 @@ export async function outcomes(db: Db, prefix: string): Promise<BillOutcome[]> {
     documentState: r.document_state,
     externalId: r.external_id,
   }));
+}
+
+/**
+ * The bill's sync ended well: its last run is COMPLETE, or a later pass (a redelivered webhook, a coalesced
+ * signal) found the document a COMPLETE run had sent unchanged and said so (SKIPPED).
+ */
+export function endedWell(o: BillOutcome): boolean {
+  if (o.status === 'COMPLETE') return true;
+  return o.status === 'SKIPPED' && o.completeRuns > 0 && (o.message ?? '').startsWith('unchanged');
 }
 
 export function sleep(ms: number): Promise<void> {
