@@ -14,7 +14,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api, ok, type Schemas } from '../api/client';
 import { formatTime } from '../components/labels';
@@ -60,6 +60,8 @@ export function Runs() {
   const runs = useQuery({
     queryKey: ['runs', integrationId, status, billId.trim(), from, to],
     refetchInterval: 2000,
+    // While a changed filter loads, the table keeps the rows it shows instead of flashing empty.
+    placeholderData: keepPreviousData,
     queryFn: async () =>
       ok(
         await api.GET('/integration-runs', {
