@@ -23,7 +23,11 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  SERVICE_UNAVAILABLE: 503,
 };
+
+/** Seconds a sender is asked to wait when PostgreSQL or Temporal is down. */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 
 export function httpStatusFor(code: ErrorCode): number {
   return STATUS_BY_CODE[code];
@@ -107,6 +111,20 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
                 details: { issues: [{ field: '(body)', message: err.message }] },
               },
             };
+    } else if (isDependencyUnavailable(err)) {
+      // The request wrote nothing it can be judged by (each use case claims, then acts): m3ter redelivers.
+      status = 503;
+      res.setHeader('Retry-After', String(UNAVAILABLE_RETRY_AFTER_SECONDS));
+      body = {
+        error: {
+          code: ERROR_CODES.SERVICE_UNAVAILABLE,
+          message: 'The database or the workflow server is unavailable; try again shortly',
+        },
+      };
+      logger.warn(
+        { err: describeUnavailable(err), method: req.method, path: req.path },
+        'dependency unavailable',
+      );
     } else {
       status = 500;
       body = { error: { code: 'INTERNAL', message: 'Internal error; see the service log' } };
@@ -131,4 +149,37 @@ function isClientHttpError(err: unknown): err is Error & { status: number } {
 
 function isBodyParserError(err: unknown): err is BodyParserError {
   return err instanceof Error && typeof (err as BodyParserError).type === 'string' && 'status' in err;
+}
+
+// Node's socket errors, PostgreSQL's shutdown/start-up states, and gRPC UNAVAILABLE (Temporal's client).
+const UNAVAILABLE_CODES = new Set<unknown>([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  '57P01',
+  '57P03',
+  14,
+]);
+const UNAVAILABLE_MESSAGES = [
+  /Connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /the database system is (starting up|shutting down)/i,
+  /14 UNAVAILABLE/,
+];
+
+/** PostgreSQL or the Temporal server could not be reached (the error or one of its causes says so). */
+export function isDependencyUnavailable(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++) {
+    const { code } = e as { code?: unknown };
+    if (UNAVAILABLE_CODES.has(code)) return true;
+    if (UNAVAILABLE_MESSAGES.some((m) => m.test(e instanceof Error ? e.message : ''))) return true;
+    if (e instanceof AggregateError && e.errors.some((x) => isDependencyUnavailable(x))) return true;
+    e = e.cause;
+  }
+  return false;
+}
+
+function describeUnavailable(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

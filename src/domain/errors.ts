@@ -23,6 +23,8 @@ export const ERROR_CODES = {
   NO_FAILED_RUN: 'NO_FAILED_RUN',
   /** The document a result names is no longer in QuickBooks as the result says (gone, or without the marker). */
   DOCUMENT_CHANGED: 'DOCUMENT_CHANGED',
+  /** PostgreSQL or the Temporal server cannot be reached: nothing was taken, send it again (Retry-After). */
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 } as const;
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
 

@@ -20,12 +20,23 @@ interface Shared {
   temporalAddress: string;
   namespace: string;
   stop(): Promise<void>;
+  /** Present when started `restartable` (and the servers are our own): stop a server, wait, start it again. */
+  restart?: Record<InfrastructureServer, (downMs: number) => Promise<void>>;
 }
+
+export type InfrastructureServer = 'postgres' | 'temporal';
 
 let shared: Shared | undefined;
 
 export async function startSharedEnvironment(
-  options: { postgresSettings?: Record<string, string> } = {},
+  options: {
+    postgresSettings?: Record<string, string>;
+    /**
+     * Keep both servers' data on disk and their ports fixed, so the chaos run can restart them mid-run
+     * (restartSharedServer); otherwise PostgreSQL's data is thrown away and Temporal's is in memory.
+     */
+    restartable?: boolean;
+  } = {},
 ): Promise<void> {
   if (shared) return;
   const stops: Array<() => Promise<void>> = [];
@@ -35,17 +46,27 @@ export async function startSharedEnvironment(
     for (const stop of stops) await stop().catch(() => undefined);
     rmSync(workDir, { recursive: true, force: true });
   };
+  const restart: Partial<Record<InfrastructureServer, (downMs: number) => Promise<void>>> = {};
   try {
     let adminUrl = process.env.DATABASE_URL;
     if (!adminUrl) {
       // No port given: one the OS assigns, and another if a concurrent process takes it first.
-      const pgServer: EmbeddedPostgresHandle = await startEmbeddedPostgres({
+      const pgOptions = {
         dataDir: workDir,
-        persistent: false,
+        persistent: options.restartable === true,
         settings: options.postgresSettings,
-      });
+      };
+      let pgServer: EmbeddedPostgresHandle = await startEmbeddedPostgres(pgOptions);
       adminUrl = pgServer.url;
       stops.push(() => pgServer.stop());
+      if (options.restartable) {
+        const { port } = pgServer;
+        restart.postgres = async (downMs) => {
+          await pgServer.stop();
+          await new Promise((r) => setTimeout(r, downMs));
+          pgServer = await startEmbeddedPostgres({ ...pgOptions, port });
+        };
+      }
     }
     const templateDb = `qbo_test_template_${process.pid}`;
     await adminQuery(adminUrl, `DROP DATABASE IF EXISTS ${templateDb}`);
@@ -59,14 +80,24 @@ export async function startSharedEnvironment(
 
     let temporalAddress = process.env.TEMPORAL_ADDRESS;
     if (!temporalAddress) {
-      const server: DevServer = await startTemporalDevServer({
+      const devOptions = {
         cliPath: process.env.TEMPORAL_CLI_PATH,
         // The server's log stays out of the test output (a killed worker's cancelled polls are logged as
         // ERROR "context canceled" on a passing run); TEMPORAL_LOG_LEVEL=debug shows it inline.
         logFile: process.env.TEMPORAL_LOG_LEVEL === 'debug' ? undefined : path.join(workDir, 'temporal.log'),
-      });
+        dbFilename: options.restartable ? path.join(workDir, 'temporal.sqlite') : undefined,
+      };
+      let server: DevServer = await startTemporalDevServer(devOptions);
       temporalAddress = server.address;
       stops.unshift(() => server.stop());
+      if (options.restartable) {
+        const port = Number(server.address.split(':').pop());
+        restart.temporal = async (downMs) => {
+          await server.stop();
+          await new Promise((r) => setTimeout(r, downMs));
+          server = await startTemporalDevServer({ ...devOptions, port });
+        };
+      }
     }
     shared = {
       adminUrl,
@@ -74,6 +105,10 @@ export async function startSharedEnvironment(
       temporalAddress,
       namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
       stop: cleanUp,
+      restart:
+        restart.postgres && restart.temporal
+          ? { postgres: restart.postgres, temporal: restart.temporal }
+          : undefined,
     };
   } catch (err) {
     await cleanUp();
@@ -85,6 +120,13 @@ export async function startSharedEnvironment(
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;
   return err === undefined || err === null || err === '' ? 'failed without a reason' : String(err);
+}
+
+/** Stops one of the shared servers, waits `downMs`, starts it again on the same port with the same data. */
+export async function restartSharedServer(which: InfrastructureServer, downMs: number): Promise<void> {
+  const restart = env().restart;
+  if (!restart) throw new Error('the shared environment was not started restartable with its own servers');
+  await restart[which](downMs);
 }
 
 export async function stopSharedEnvironment(): Promise<void> {
