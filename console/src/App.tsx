@@ -8,6 +8,8 @@ import { IntegrationsList } from './pages/IntegrationsList';
 import { Credentials } from './pages/Credentials';
 import { Events } from './pages/Events';
 import { Runs } from './pages/Runs';
+import { BillPreview } from './pages/BillPreview';
+import { OverviewPage } from './pages/Overview';
 import { SignIn } from './pages/SignIn';
 import { Link, routeOf, usePath } from './router';
 
@@ -60,6 +62,7 @@ export function App() {
               <Link to="/">m3ter → QuickBooks</Link>
             </Title>
             <Group gap="md" component="nav" aria-label="Pages" wrap="nowrap">
+              <Link to="/overview">Overview</Link>
               <Link to="/">Configurations</Link>
               <Link to="/credentials">Credentials</Link>
               <Link to="/runs">Runs</Link>
@@ -84,6 +87,8 @@ export function App() {
         {route.page === 'credentials' && <Credentials />}
         {route.page === 'runs' && <Runs />}
         {route.page === 'events' && <Events />}
+        {route.page === 'overview' && <OverviewPage />}
+        {route.page === 'preview' && <BillPreview id={route.id} />}
         {route.page === 'not-found' && (
           <Text>
             No such page. <Link to="/">Back to the configurations</Link>

@@ -48,6 +48,8 @@ export type Route =
   | { page: 'credentials' }
   | { page: 'runs' }
   | { page: 'events' }
+  | { page: 'overview' }
+  | { page: 'preview'; id: string }
   | { page: 'not-found' };
 
 export function routeOf(path: string): Route {
@@ -56,6 +58,9 @@ export function routeOf(path: string): Route {
   if (path === '/credentials' || path === '/credentials/') return { page: 'credentials' };
   if (path === '/runs' || path === '/runs/') return { page: 'runs' };
   if (path === '/events' || path === '/events/') return { page: 'events' };
+  if (path === '/overview' || path === '/overview/') return { page: 'overview' };
+  const pv = /^\/integrations\/([^/]+)\/preview\/?$/.exec(path);
+  if (pv?.[1]) return { page: 'preview', id: decodeURIComponent(pv[1]) };
   const m = /^\/integrations\/([^/]+)(\/edit)?\/?$/.exec(path);
   if (m?.[1])
     return m[2]

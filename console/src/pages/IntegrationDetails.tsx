@@ -59,6 +59,12 @@ export function IntegrationDetails({ id }: { id: string }) {
           </Button>
           <Button
             variant="default"
+            onClick={() => navigate(`/integrations/${encodeURIComponent(i.id)}/preview`)}
+          >
+            Bill preview
+          </Button>
+          <Button
+            variant="default"
             onClick={() => navigate(`/integrations/${encodeURIComponent(i.id)}/edit`)}
           >
             Edit
