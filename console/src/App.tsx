@@ -54,14 +54,14 @@ export function App() {
 
   const route = routeOf(path);
   return (
-    <AppShell header={{ height: 56 }} padding="md">
+    <AppShell header={{ height: { base: 96, sm: 56 } }} padding="md">
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="lg" wrap="nowrap">
+        <Group h="100%" px="md" py={4} justify="space-between" wrap="nowrap" align="center">
+          <Group gap="lg" rowGap={4} wrap="wrap" style={{ minWidth: 0 }}>
             <Title order={1} size="h4">
               <Link to="/">m3ter → QuickBooks</Link>
             </Title>
-            <Group gap="md" component="nav" aria-label="Pages" wrap="nowrap">
+            <Group gap="md" rowGap={2} component="nav" aria-label="Pages" wrap="wrap">
               <Link to="/overview">Overview</Link>
               <Link to="/">Configurations</Link>
               <Link to="/credentials">Credentials</Link>
