@@ -57,11 +57,11 @@ export function App() {
     <AppShell header={{ height: { base: 96, sm: 56 } }} padding="md">
       <AppShell.Header>
         <Group h="100%" px="md" py={4} justify="space-between" wrap="nowrap" align="center">
-          <Group gap="lg" rowGap={4} wrap="wrap" style={{ minWidth: 0 }}>
+          <Group gap="lg" wrap="wrap" style={{ minWidth: 0, rowGap: 4 }}>
             <Title order={1} size="h4">
               <Link to="/">m3ter → QuickBooks</Link>
             </Title>
-            <Group gap="md" rowGap={2} component="nav" aria-label="Pages" wrap="wrap">
+            <Group gap="md" component="nav" aria-label="Pages" wrap="wrap" style={{ rowGap: 2 }}>
               <Link to="/overview">Overview</Link>
               <Link to="/">Configurations</Link>
               <Link to="/credentials">Credentials</Link>

@@ -174,5 +174,7 @@ describe('console: overview, bill preview, narrow screens', function () {
 });
 
 async function fits(page: Page): Promise<{ scroll: number; inner: number }> {
-  return page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth }));
+  return page.evaluate<{ scroll: number; inner: number }>(
+    '({ scroll: document.documentElement.scrollWidth, inner: window.innerWidth })',
+  );
 }
