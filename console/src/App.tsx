@@ -12,6 +12,8 @@ import { RunDetail } from './pages/RunDetail';
 import { Runs } from './pages/Runs';
 import { Reconciliations, ReconciliationRunPage } from './pages/Reconciliation';
 import { BackfillPage } from './pages/Backfill';
+import { BillPreview } from './pages/BillPreview';
+import { OverviewPage } from './pages/Overview';
 import { SignIn } from './pages/SignIn';
 import { Link, routeOf, usePath } from './router';
 
@@ -56,14 +58,15 @@ export function App() {
 
   const route = routeOf(path);
   return (
-    <AppShell header={{ height: 56 }} padding="md">
+    <AppShell header={{ height: { base: 96, sm: 56 } }} padding="md">
       <AppShell.Header>
-        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
-          <Group gap="lg" wrap="nowrap">
+        <Group h="100%" px="md" py={4} justify="space-between" wrap="nowrap" align="center">
+          <Group gap="lg" wrap="wrap" style={{ minWidth: 0, rowGap: 4 }}>
             <Title order={1} size="h4">
               <Link to="/">m3ter → QuickBooks</Link>
             </Title>
-            <Group gap="md" component="nav" aria-label="Pages" wrap="nowrap">
+            <Group gap="md" component="nav" aria-label="Pages" wrap="wrap" style={{ rowGap: 2 }}>
+              <Link to="/overview">Overview</Link>
               <Link to="/">Configurations</Link>
               <Link to="/credentials">Credentials</Link>
               <Link to="/runs">Runs</Link>
@@ -94,6 +97,8 @@ export function App() {
         {route.page === 'reconciliations' && <Reconciliations id={route.id} />}
         {route.page === 'reconciliation' && <ReconciliationRunPage runId={route.runId} />}
         {route.page === 'backfill' && <BackfillPage id={route.id} />}
+        {route.page === 'overview' && <OverviewPage />}
+        {route.page === 'preview' && <BillPreview id={route.id} />}
         {route.page === 'not-found' && (
           <Text>
             No such page. <Link to="/">Back to the configurations</Link>

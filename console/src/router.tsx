@@ -53,6 +53,8 @@ export type Route =
   | { page: 'reconciliations'; id: string }
   | { page: 'reconciliation'; runId: string }
   | { page: 'backfill'; id: string }
+  | { page: 'overview' }
+  | { page: 'preview'; id: string }
   | { page: 'not-found' };
 
 export function routeOf(path: string): Route {
@@ -71,6 +73,9 @@ export function routeOf(path: string): Route {
       : { page: 'reconciliations', id: decodeURIComponent(ops[1]) };
   const rec = /^\/reconciliations\/([^/]+)\/?$/.exec(path);
   if (rec?.[1]) return { page: 'reconciliation', runId: decodeURIComponent(rec[1]) };
+  if (path === '/overview' || path === '/overview/') return { page: 'overview' };
+  const pv = /^\/integrations\/([^/]+)\/preview\/?$/.exec(path);
+  if (pv?.[1]) return { page: 'preview', id: decodeURIComponent(pv[1]) };
   const m = /^\/integrations\/([^/]+)(\/edit)?\/?$/.exec(path);
   if (m?.[1])
     return m[2]

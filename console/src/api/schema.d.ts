@@ -4270,6 +4270,89 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/integrations/{id}/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs per day by status, bill-to-document latency and what needs action */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description UTC days, today included (1–366, default 30) */
+                    days?: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["IntegrationOverview"];
+                    };
+                };
+                /** @description Invalid request; `error.details.issues` names each field */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Missing or invalid API key (or console session) */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description A console session request without its X-CSRF-Token */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Unknown id */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Stale version or duplicate */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Body too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/credentials/{id}/connect": {
         parameters: {
             query?: never;
@@ -6972,6 +7055,49 @@ export interface components {
             version?: number | null;
         } & {
             [key: string]: unknown;
+        };
+        IntegrationOverview: {
+            integrationId: string;
+            name: string;
+            days: number;
+            /** @description ISO 8601 date-time */
+            from: string;
+            /** @description ISO 8601 date-time */
+            to: string;
+            /** @description Every UTC day of the window, oldest first */
+            runsByDay: {
+                /** @description UTC day, YYYY-MM-DD */
+                day: string;
+                /** @description Runs started that day, by status */
+                counts: {
+                    [key: string]: number;
+                };
+                total: number;
+            }[];
+            /** @description COMPLETE runs of the window: completed_at − started_at (the run is created when the bill's event arrives) */
+            latency: {
+                completedRuns: number;
+                p50Ms: number | null;
+                p95Ms: number | null;
+            };
+            needsAction: {
+                enabled: boolean;
+                autoDisabled: boolean;
+                /** @description ISO 8601 date-time */
+                disabledAt: string | null;
+                disabledReason: string | null;
+                unactionedEvents: number;
+                /** @description Bills whose latest run in the window is in ERROR */
+                runsInError: number;
+                credential: {
+                    id: string;
+                    status: string;
+                    /** @description ISO 8601 date-time */
+                    expiresAt: string | null;
+                    /** @description Not authorized, or the refresh token expires within 14 days */
+                    needsAttention: boolean;
+                } | null;
+            };
         };
         AuthorizeRedirect: {
             authorizeUrl: string;

@@ -71,6 +71,12 @@ export function IntegrationDetails({ id }: { id: string }) {
           </Button>
           <Button
             variant="default"
+            onClick={() => navigate(`/integrations/${encodeURIComponent(i.id)}/preview`)}
+          >
+            Bill preview
+          </Button>
+          <Button
+            variant="default"
             onClick={() => navigate(`/integrations/${encodeURIComponent(i.id)}/edit`)}
           >
             Edit

@@ -4,6 +4,7 @@ import { credentialsRouter } from './credentials.routes';
 import type { SettingsDeps } from './deps';
 import { externalMappingsRouter } from './external-mappings.routes';
 import { integrationsRouter } from './integrations.routes';
+import { overviewRouter } from './overview.routes';
 import { referenceDataRouter } from './reference-data.routes';
 
 export type { SettingsDeps } from './deps';
@@ -15,5 +16,6 @@ export function settingsRouters(deps: SettingsDeps): Array<(registry: OpenAPIReg
     credentialsRouter(deps),
     externalMappingsRouter(deps),
     referenceDataRouter(deps),
+    overviewRouter(deps),
   ];
 }
