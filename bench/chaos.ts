@@ -3,7 +3,8 @@
  *
  * 1,000 bills across 20 realms on two worker processes while the emulator injects 10 % 5xx, 5 % 429, 2 %
  * commit-then-drop and 1 % five-second latency, access tokens expire every minute, and each worker is
- * SIGKILLed and started again three times. Asserts exactly one document per bill, every total to the cent,
+ * SIGKILLed and started again three times; PostgreSQL and the Temporal server are each stopped once for 10 s and
+ * started again (webhooks answer 503 meanwhile and are delivered again, as m3ter does). Asserts exactly one document per bill, every total to the cent,
  * every bill COMPLETE and zero invalid_grant; prints the checks, writes bench/results/chaos-latest.json
  * and exits non-zero on any violation.
  */
@@ -37,6 +38,10 @@ function options(): ChaosOptions & { out: string } {
       senders: { type: 'string', default: '20' },
       'timeout-s': { type: 'string', default: '1800' },
       seed: { type: 'string', default: '7' },
+      'restart-postgres-at': { type: 'string', default: '0.3' },
+      'restart-temporal-at': { type: 'string', default: '0.55' },
+      'down-s': { type: 'string', default: '10' },
+      'send-rate': { type: 'string', default: '8' },
       out: { type: 'string', default: path.join(RESULTS_DIR, 'chaos-latest.json') },
       help: { type: 'boolean', default: false },
     },
@@ -45,7 +50,9 @@ function options(): ChaosOptions & { out: string } {
     console.log(`npm run chaos -- [--bills 1000] [--realms 20] [--accounts 5] [--workers 2] [--kills 3 (per worker)]
   [--error-share 0.10] [--throttle-share 0.05] [--commit-then-drop-share 0.02] [--latency-share 0.01] [--latency-ms 5000]
   [--token-ttl-s 60] [--refresh-skew-s 15] [--concurrency N (worker activity slots; default the product's)]
-  [--senders 20] [--timeout-s 1800] [--seed 7] [--out bench/results/chaos-latest.json]`);
+  [--senders 20] [--timeout-s 1800] [--seed 7] [--out bench/results/chaos-latest.json]
+  [--restart-postgres-at 0.3] [--restart-temporal-at 0.55] (share of bills acknowledged; 0 = never) [--down-s 10]
+  [--send-rate 8 (webhooks a second; 0 = as fast as answered)]`);
     process.exit(0);
   }
   const num = (name: keyof typeof values, min = 0): number => {
@@ -75,6 +82,14 @@ function options(): ChaosOptions & { out: string } {
     senders: num('senders', 1),
     timeoutSeconds: num('timeout-s', 1),
     seed: num('seed'),
+    outages: (
+      [
+        { server: 'postgres', atShare: num('restart-postgres-at') },
+        { server: 'temporal', atShare: num('restart-temporal-at') },
+      ] as const
+    ).filter((x) => x.atShare > 0),
+    downSeconds: num('down-s', 1),
+    sendPerSecond: num('send-rate') || undefined,
     log: (m) => console.log(`[chaos ${new Date().toISOString().slice(11, 19)}] ${m}`),
   };
 }
@@ -83,7 +98,8 @@ async function main(): Promise<number> {
   const o = options();
   rmSync(o.workDir, { recursive: true, force: true });
   mkdirSync(o.workDir, { recursive: true });
-  await startSharedEnvironment();
+  // Restartable: both servers keep their data on disk and their ports, so the run can stop and start them.
+  await startSharedEnvironment({ restartable: true });
   try {
     const started = Date.now();
     const report = await runChaos(o);

@@ -1,5 +1,6 @@
 import type { FaultSettings } from '../../emulators/quickbooks';
 import { documentMarker } from '../../src/domain/ids';
+import { restartSharedServer, type InfrastructureServer } from '../../test/support/environment';
 import { round } from './report';
 import { watchPhase, type PhaseProgress, type Sample } from './sampler';
 import { startStack, type RealmIntegration } from './stack';
@@ -31,6 +32,14 @@ export interface ChaosOptions {
   timeoutSeconds: number;
   /** Seed of the emulator's fault generator. */
   seed: number;
+  /**
+   * Our own infrastructure failing: each server stopped once this share of the bills is acknowledged, down for
+   * `downSeconds`, then started again with its data (needs startSharedEnvironment({ restartable: true })).
+   */
+  outages?: Array<{ server: InfrastructureServer; atShare: number }>;
+  /** Webhooks per second (so deliveries meet the outages); omitted: as fast as the API answers. */
+  sendPerSecond?: number;
+  downSeconds?: number;
   log?: (message: string) => void;
 }
 
@@ -58,6 +67,14 @@ export interface KillEvent {
   error?: string;
 }
 
+export interface OutageEvent {
+  server: InfrastructureServer;
+  atShare: number;
+  stoppedAtSecond: number;
+  backAtSecond?: number;
+  error?: string;
+}
+
 export interface ChaosReport {
   ok: boolean;
   checks: ChaosCheck[];
@@ -68,6 +85,9 @@ export interface ChaosReport {
   timedOut: boolean;
   finalStatuses: Record<string, number>;
   kills: KillEvent[];
+  outages: OutageEvent[];
+  /** Webhook deliveries answered 503 (while a server was down) and delivered again. */
+  webhook503s: number;
   emulator: {
     apiCalls: number;
     faultsInjected: number;
@@ -122,7 +142,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       await worker.kill();
       log(`SIGKILL ${worker.name} at ${event.killedAtSecond} s (${Math.round(atShare * 100)} % finished)`);
       await sleep(1000);
-      for (let attempt = 1; attempt <= 3; attempt++) {
+      // As a supervisor would: again until it runs (PostgreSQL or Temporal may be down just then).
+      const giveUpAt = Date.now() + 120_000;
+      for (let attempt = 1; attempt === 1 || Date.now() < giveUpAt; attempt++) {
+        if (attempt > 1) await sleep(2000);
         try {
           await worker.start();
           event.restartedAtSecond = seconds();
@@ -133,8 +156,34 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         }
       }
     };
+    const outages: OutageEvent[] = [];
+    const pendingOutages = [...(o.outages ?? [])].sort((a, b) => a.atShare - b.atShare);
+    let outage: Promise<void> | undefined;
+    const stopAndStart = async (server: InfrastructureServer, atShare: number) => {
+      const event: OutageEvent = { server, atShare, stoppedAtSecond: seconds() };
+      outages.push(event);
+      log(
+        `stopping ${server} at ${event.stoppedAtSecond} s (${Math.round(atShare * 100)} % finished), down ${o.downSeconds ?? 10} s`,
+      );
+      try {
+        await restartSharedServer(server, (o.downSeconds ?? 10) * 1000);
+        event.backAtSecond = seconds();
+        log(`${server} back at ${event.backAtSecond} s`);
+      } catch (err) {
+        event.error = (err as Error).message;
+        log(`${server} did not come back: ${event.error}`);
+      }
+    };
     const onSample = async (sample: Sample) => {
       const share = sample.finished / bills.length;
+      // The finished count is unknown while PostgreSQL is down.
+      if (!Number.isFinite(share)) return;
+      const due = pendingOutages[0];
+      if (due && !outage && progress.acked / bills.length >= due.atShare) {
+        pendingOutages.shift();
+        outage = stopAndStart(due.server, due.atShare).finally(() => (outage = undefined));
+        restarts.push(outage);
+      }
       for (const kill of [...pending]) {
         if (share < kill.atShare || restarting.has(kill.worker)) continue;
         if (pending.some((p) => p.worker === kill.worker && p.atShare < kill.atShare)) continue;
@@ -145,7 +194,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         );
       }
     };
-    const sending = sendAll(stack, bills, o.senders, () => (progress.acked += 1));
+    const sending = sendAll(stack, bills, o.senders, () => (progress.acked += 1), o.sendPerSecond);
     const watched = await watchPhase({
       db: stack.database.db,
       prefix: 'cx',
@@ -284,6 +333,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         detail: `${invalidGrant} invalid_grant, ${token400} × 400 in ${tokenCalls} token calls; credentials ${JSON.stringify(credentialStatuses)}`,
       },
       {
+        name: 'PostgreSQL and Temporal restarted as planned',
+        ok: outages.filter((x) => x.backAtSecond !== undefined).length === (o.outages ?? []).length,
+        detail:
+          outages
+            .map((x) => `${x.server} ${x.stoppedAtSecond}→${x.backAtSecond ?? 'not back'} s`)
+            .join(', ') || 'none planned',
+      },
+      {
         name: 'workers killed and restarted as planned',
         ok: killsDone === o.kills.length,
         detail: `${killsDone}/${o.kills.length}`,
@@ -304,6 +361,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       timedOut: watched.timedOut,
       finalStatuses,
       kills,
+      outages,
+      webhook503s: sent.unavailable,
       emulator: {
         apiCalls: counters.api,
         faultsInjected: counters.faultsInjected,
@@ -330,6 +389,7 @@ export function chaosText(r: ChaosReport, o: Pick<ChaosOptions, 'faults' | 'acce
     `faults ${JSON.stringify(o.faults)}; access tokens live ${o.accessTokenTtlSeconds} s`,
     `emulator: ${r.emulator.apiCalls} API calls, ${r.emulator.faultsInjected} faults injected, statuses ${JSON.stringify(r.emulator.byStatus)}, ${r.emulator.replays} requestid replays; ${r.emulator.batches.requests} batch requests carrying ${r.emulator.batches.items} writes (largest ${r.emulator.batches.largest})`,
     `token endpoint: ${r.tokenEndpoint.calls} calls, statuses ${JSON.stringify(r.tokenEndpoint.byStatus)}`,
+    `outages: ${r.outages.map((x) => `${x.server}@${x.stoppedAtSecond}s→${x.backAtSecond ?? 'not back'}s`).join(', ') || 'none'}; webhook deliveries answered 503 and delivered again: ${r.webhook503s}`,
     `kills: ${r.kills.map((k) => `${k.worker}@${k.killedAtSecond}s→${k.restartedAtSecond ?? 'not restarted'}s`).join(', ') || 'none'}`,
     '',
     ...r.checks.map((c) => `${c.ok ? 'PASS' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}`),

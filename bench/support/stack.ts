@@ -72,7 +72,8 @@ export interface Stack {
   /** A new emulator realm, a credential authorized on it, the accounts and an integration scoped to them. */
   connectRealm(accounts: AccountSpec[]): Promise<RealmIntegration>;
   /** POSTs a signed billing.bill.updated webhook for the bill. */
-  sendBill(bill: Bill): Promise<WebhookResult>;
+  /** A redelivery passes the same `eventId`, as m3ter does. */
+  sendBill(bill: Bill, eventId?: string): Promise<WebhookResult>;
   adminRequest(method: string, urlPath: string, body?: unknown): Promise<{ status: number; body: unknown }>;
   stop(): Promise<void>;
 }
@@ -231,11 +232,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           accounts,
         };
       },
-      async sendBill(bill) {
+      async sendBill(bill, eventId = randomUUID()) {
         // m3ter's current version of the bill is what the service reads; the webhook only says "look again".
         m3ter.control.putBill(m3ter.defaultOrgId, JSON.parse(JSON.stringify(bill)) as EmulatedBill);
         const body = JSON.stringify({
-          id: randomUUID(),
+          id: eventId,
           eventName: 'billing.bill.updated',
           eventTime: new Date().toISOString(),
           m3terEvent: { eventData: { newDto: bill } },

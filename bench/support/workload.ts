@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../src/db/pool';
 import type { Bill } from '../../src/domain/m3ter';
 import { line, sampleBill } from '../../test/support/bills';
@@ -89,9 +90,14 @@ export interface SendReport {
   results: Array<WebhookResult & { billId: string }>;
   /** Non-202 answers (the message of the first few). */
   rejected: string[];
+  /** 503 answers (the service's PostgreSQL or Temporal down), each delivered again. */
+  unavailable: number;
   startedAt: number;
   finishedAt: number;
 }
+
+const REDELIVER_FOR_MS = 180_000;
+const REDELIVER_PAUSE_MS = 1_000;
 
 /** Sends the bills' webhooks with `senders` requests at a time, as fast as the API answers. */
 export async function sendAll(
@@ -99,30 +105,49 @@ export async function sendAll(
   bills: PlannedBill[],
   senders: number,
   onAck?: () => void,
+  /** Bills generated per second (m3ter's month-end is not instant); omitted: as fast as the API answers. */
+  perSecond?: number,
 ): Promise<SendReport> {
   const results: SendReport['results'] = [];
   const rejected: string[] = [];
   let next = 0;
   const startedAt = Date.now();
+  let unavailable = 0;
   const lane = async () => {
     while (next < bills.length) {
-      const planned = bills[next++]!;
+      const index = next++;
+      const planned = bills[index]!;
+      if (perSecond) await sleep(Math.max(0, startedAt + (index * 1000) / perSecond - Date.now()));
+      // As m3ter does: the same event again after a failed delivery (an error, or a 503 while PostgreSQL or
+      // Temporal is down), with a pause, for up to REDELIVER_FOR_MS.
+      const eventId = randomUUID();
+      const giveUpAt = Date.now() + REDELIVER_FOR_MS;
       let result: WebhookResult | undefined;
-      for (let attempt = 1; attempt <= 3 && !result; attempt++) {
+      let lastError = '';
+      for (;;) {
         try {
-          result = await stack.sendBill(planned.bill);
+          result = await stack.sendBill(planned.bill, eventId);
+          if (result.status !== 503) break;
+          unavailable += 1;
+          lastError = 'HTTP 503';
         } catch (err) {
-          if (attempt === 3) rejected.push(`${planned.bill.id}: ${(err as Error).message}`);
+          result = undefined;
+          lastError = (err as Error).message;
         }
+        if (Date.now() >= giveUpAt) break;
+        await sleep(REDELIVER_PAUSE_MS);
       }
-      if (!result) continue;
+      if (!result) {
+        rejected.push(`${planned.bill.id}: ${lastError}`);
+        continue;
+      }
       results.push({ ...result, billId: planned.bill.id });
       if (result.status !== 202) rejected.push(`${planned.bill.id}: HTTP ${result.status}`);
       else onAck?.();
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, senders) }, lane));
-  return { results, rejected, startedAt, finishedAt: Date.now() };
+  return { results, rejected, unavailable, startedAt, finishedAt: Date.now() };
 }
 
 /** Bills (of ids starting with `prefix`) whose run has ended, whatever its status. */

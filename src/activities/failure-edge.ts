@@ -5,6 +5,8 @@ import { DomainError } from '../domain/errors';
 import {
   classifyFailure,
   failureFromM3ter,
+  INFRASTRUCTURE_UNAVAILABLE_FAILURE_TYPE,
+  INFRASTRUCTURE_WAIT_MS,
   failureFromQuickBooks,
   REALM_BUSY_FAILURE_TYPE,
   SyncFailureError,
@@ -16,6 +18,7 @@ import { QuickBooksAuthError } from '../quickbooks/connector';
 import { QuickBooksError } from '../quickbooks/errors';
 import { TokenEndpointError } from '../quickbooks/oauth';
 import { RealmBusyError } from '../quickbooks/rate-governor';
+import { isDependencyUnavailable } from '../platform/unavailable';
 
 /** Describes any error an activity met as a SyncFailure (what it means is decided in the domain). */
 export function describeFailure(err: unknown): SyncFailure {
@@ -46,13 +49,22 @@ export const THROTTLE_WAIT_MS = 15_000;
  * The activity edge: turns an error into an ApplicationFailure whose type is the failure code and whose
  * details carry the SyncFailure. A throttle — our governor's RealmBusyError or QuickBooks' own 429 — gets the
  * busy-realm type (REALM_BUSY_FAILURE_TYPE), which the workflow waits out on a durable timer without using a
- * retry attempt. Permanent failures are marked non-retryable.
+ * retry attempt; so does our own PostgreSQL being unreachable (INFRASTRUCTURE_UNAVAILABLE_FAILURE_TYPE), which
+ * says nothing about the bill. Permanent failures are marked non-retryable.
  */
 export function toApplicationFailure(
   err: unknown,
   options: { throttleWaitMs?: number } = {},
 ): ApplicationFailure {
   const failure = describeFailure(err);
+  // Only an error nothing else classified (not QuickBooks', m3ter's or the domain's).
+  if (failure.code === 'INTERNAL' && !(err instanceof DomainError) && isDependencyUnavailable(err)) {
+    return ApplicationFailure.create({
+      type: INFRASTRUCTURE_UNAVAILABLE_FAILURE_TYPE,
+      message: `our database is unavailable: ${failure.message}`,
+      details: [{ ...failure, retryAfterMs: INFRASTRUCTURE_WAIT_MS }],
+    });
+  }
   const { retryable } = classifyFailure(failure);
   const throttled = failure.code === 'QBO_RATE_LIMITED';
   const details = throttled

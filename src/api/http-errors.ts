@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { DomainError, ERROR_CODES, type ErrorCode } from '../domain/errors';
 import type { Logger } from '../platform/logger';
+import { isDependencyUnavailable } from '../platform/unavailable';
 
 /** The one error format of the API: `{"error":{"code","message","details"}}`. */
 export interface ErrorBody {
@@ -149,35 +150,6 @@ function isClientHttpError(err: unknown): err is Error & { status: number } {
 
 function isBodyParserError(err: unknown): err is BodyParserError {
   return err instanceof Error && typeof (err as BodyParserError).type === 'string' && 'status' in err;
-}
-
-// Node's socket errors, PostgreSQL's shutdown/start-up states, and gRPC UNAVAILABLE (Temporal's client).
-const UNAVAILABLE_CODES = new Set<unknown>([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  '57P01',
-  '57P03',
-  14,
-]);
-const UNAVAILABLE_MESSAGES = [
-  /Connection terminated/i,
-  /timeout exceeded when trying to connect/i,
-  /the database system is (starting up|shutting down)/i,
-  /14 UNAVAILABLE/,
-];
-
-/** PostgreSQL or the Temporal server could not be reached (the error or one of its causes says so). */
-export function isDependencyUnavailable(err: unknown): boolean {
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; depth++) {
-    const { code } = e as { code?: unknown };
-    if (UNAVAILABLE_CODES.has(code)) return true;
-    if (UNAVAILABLE_MESSAGES.some((m) => m.test(e instanceof Error ? e.message : ''))) return true;
-    if (e instanceof AggregateError && e.errors.some((x) => isDependencyUnavailable(x))) return true;
-    e = e.cause;
-  }
-  return false;
 }
 
 function describeUnavailable(err: unknown): string {

@@ -159,6 +159,15 @@ export const NON_RETRYABLE_FAILURE_CODES: readonly SyncFailureCode[] = SYNC_FAIL
  * again, so queueing behind a busy company uses no retry attempt and holds no worker slot.
  */
 export const REALM_BUSY_FAILURE_TYPE = 'QBO_REALM_BUSY';
+/** Our own PostgreSQL (or Temporal) unreachable during a QuickBooks step: waited out like a busy company. */
+export const INFRASTRUCTURE_UNAVAILABLE_FAILURE_TYPE = 'INFRASTRUCTURE_UNAVAILABLE';
+/** Failure types a step waits out on a durable timer (its `retryAfterMs`), using no retry attempt. */
+export const WAIT_FAILURE_TYPES: readonly string[] = [
+  REALM_BUSY_FAILURE_TYPE,
+  INFRASTRUCTURE_UNAVAILABLE_FAILURE_TYPE,
+];
+/** How long a step waits for our own infrastructure before it tries again. */
+export const INFRASTRUCTURE_WAIT_MS = 5_000;
 
 /** Thrown by sync code for a failure it has already described; turned into a Temporal failure at the activity edge. */
 export class SyncFailureError extends Error {

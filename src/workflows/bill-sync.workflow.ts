@@ -19,11 +19,7 @@ import type { BillSyncActivities } from '../activities';
 import type { NotifyDisabledInput } from '../activities/bill-sync.contract';
 import type { BillChanged } from '../bill-sync/sync-requester';
 import type { RunStatus } from '../domain/run-status';
-import {
-  NON_RETRYABLE_FAILURE_CODES,
-  REALM_BUSY_FAILURE_TYPE,
-  type SyncFailure,
-} from '../domain/sync-failure';
+import { NON_RETRYABLE_FAILURE_CODES, WAIT_FAILURE_TYPES, type SyncFailure } from '../domain/sync-failure';
 import { AccountIdKey, SyncStatusKey } from './search-attributes';
 
 export type { BillChanged } from '../bill-sync/sync-requester';
@@ -63,8 +59,9 @@ const QUICKBOOKS_RETRY: RetryPolicy = {
   backoffCoefficient: 2,
   maximumInterval: '1 minute',
   maximumAttempts: 8,
-  // A busy realm is not a fault: waited out below on a timer, using no attempt.
-  nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_CODES, REALM_BUSY_FAILURE_TYPE],
+  // A busy realm (or our own database down) is not a fault of the sync: waited out below on a timer, using
+  // no attempt.
+  nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURE_CODES, ...WAIT_FAILURE_TYPES],
 };
 const quickBooks = proxyActivities<BillSyncActivities>({
   startToCloseTimeout: '2 minutes',
@@ -217,7 +214,7 @@ async function whenRealmFree<T>(step: () => Promise<T>): Promise<T> {
     } catch (err) {
       const retryAfterMs = realmBusyRetryAfter(err);
       if (retryAfterMs === undefined || Date.now() - started >= REALM_QUEUE_LIMIT_MS) throw err;
-      setCurrentDetails(`Waiting for the QuickBooks company's turn: ${syncFailureOf(err).message}`);
+      setCurrentDetails(`Waiting to try again: ${syncFailureOf(err).message}`);
       await sleep(Math.min(retryAfterMs, REALM_WAIT_MAX_MS) * (1 + 0.1 * Math.random()));
     }
   }
@@ -240,7 +237,8 @@ async function notifyDisabled(input: NotifyDisabledInput): Promise<void> {
 
 function realmBusyRetryAfter(err: unknown): number | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
-  if (!(cause instanceof ApplicationFailure) || cause.type !== REALM_BUSY_FAILURE_TYPE) return undefined;
+  if (!(cause instanceof ApplicationFailure) || !WAIT_FAILURE_TYPES.includes(cause.type ?? ''))
+    return undefined;
   const detail = cause.details?.[0] as SyncFailure | undefined;
   return detail?.retryAfterMs ?? 1000;
 }
@@ -259,6 +257,6 @@ function syncFailureOf(err: unknown): SyncFailure {
 /** Retries (or the realm queue) ran out, as opposed to a permanent failure. */
 function isExhausted(err: unknown): boolean {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
-  if (cause instanceof ApplicationFailure && cause.type === REALM_BUSY_FAILURE_TYPE) return true;
+  if (cause instanceof ApplicationFailure && WAIT_FAILURE_TYPES.includes(cause.type ?? '')) return true;
   return !(cause instanceof ApplicationFailure && cause.nonRetryable);
 }

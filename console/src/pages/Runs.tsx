@@ -49,7 +49,8 @@ export function Runs() {
   const params = new URLSearchParams(window.location.search);
   const [integrationId, setIntegrationId] = useState(params.get('integrationId') ?? '');
   const [status, setStatus] = useState('');
-  const [billId, setBillId] = useState('');
+  // The Temporal Web UI links here with the bill's workflow's integration and bill.
+  const [billId, setBillId] = useState(params.get('billId') ?? '');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
   const [bulk, setBulk] = useState<{ matched: number } | null>(null);
