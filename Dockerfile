@@ -2,11 +2,13 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
+# npm ci's postinstall applies patches/ and runs scripts/install-tools.mjs.
+COPY patches ./patches
+COPY scripts ./scripts
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY emulators ./emulators
-COPY scripts ./scripts
 COPY console ./console
 RUN npm run build && node dist/scripts/bundle-workflows.js dist/workflow-bundle.js && npm run console:build \
     && npm prune --omit=dev

@@ -69,6 +69,7 @@ interface Options {
   workerCache: number | undefined;
   skip: Set<string>;
   runtime: 'tsx' | 'compiled';
+  cpuProfileDir: string | undefined;
   timeoutS: number;
   out: string;
 }
@@ -96,6 +97,7 @@ function parseOptions(): Options {
       'worker-cache': { type: 'string' },
       skip: { type: 'string', default: '' },
       runtime: { type: 'string', default: 'tsx' },
+      'cpu-prof-dir': { type: 'string' },
       'timeout-s': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -120,6 +122,7 @@ function parseOptions(): Options {
   --worker-cache N             WORKER_MAX_CACHED_WORKFLOWS for the workers (default: the product's, 250)
   --skip baseline,governor,limits,inflight
   --runtime tsx|compiled       src/main.ts through tsx (default), or the tsc build as in the image
+  --cpu-prof-dir DIR           the workers write V8 CPU profiles there when they stop (open in Chrome DevTools)
   --timeout-s 900              bound on each phase
   --out bench/results/latest.json`);
     process.exit(0);
@@ -169,6 +172,7 @@ function parseOptions(): Options {
         : int('worker-cache', values['worker-cache'], 0, 0, 40),
     skip,
     runtime,
+    cpuProfileDir: values['cpu-prof-dir'] === undefined ? undefined : path.resolve(values['cpu-prof-dir']),
     timeoutS: int('timeout-s', values['timeout-s'], 900),
     out: path.resolve(values.out ?? path.join(RESULTS_DIR, 'latest.json')),
   };
@@ -199,6 +203,7 @@ async function main(): Promise<number> {
       workDir,
       workers: 1,
       entry,
+      cpuProfileDir: o.cpuProfileDir,
       workerEnv,
       // Every QuickBooks request takes latencyMs, for the product and the baseline alike.
       emulator: { faults: o.latencyMs > 0 ? { latencyMs: o.latencyMs, latencyShare: 1 } : undefined },

@@ -12,7 +12,7 @@ import type { Bill } from '../../src/domain/m3ter';
 import { createSecretBox } from '../../src/platform/secret-box';
 import { ACME_ACCOUNT } from '../../test/support/bills';
 import { createTestDatabase, temporalAddress, type TestDatabase } from '../../test/support/environment';
-import { PROJECT_ROOT, ServiceProcess } from './service-process';
+import { PROJECT_ROOT, ServiceProcess, TSX_ENTRY } from './service-process';
 import { statementCounter, type StatementCounter } from './statements';
 import { startTokenProxy, type TokenProxy } from './token-proxy';
 
@@ -33,6 +33,8 @@ export interface StackOptions {
   logLevel?: string;
   /** Node arguments of the service processes (default: src/main.ts through tsx). */
   entry?: string[];
+  /** The workers write V8 CPU profiles (`--cpu-prof`) here when they exit. */
+  cpuProfileDir?: string;
 }
 
 export interface AccountSpec {
@@ -153,7 +155,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         `worker-${n}`,
         { ...baseEnv, ...options.workerEnv, ...env, ROLE: 'worker' },
         path.join(options.workDir, `worker-${n}.log`),
-        options.entry,
+        options.cpuProfileDir
+          ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`, ...(options.entry ?? TSX_ENTRY)]
+          : options.entry,
       );
       workers.push(worker);
       await worker.start();

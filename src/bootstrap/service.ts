@@ -130,6 +130,7 @@ async function startWorkerRole(w: Wiring): Promise<void> {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
+    deadlockTimeoutMs: env.WORKFLOW_DEADLOCK_TIMEOUT_MS,
     workflowBundle: env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined,
     // Bill and customer data in Temporal are encrypted with a key derived from ENCRYPTION_KEY.
     dataConverter: createDataConverter(w.secrets.encryptionKey),

@@ -131,6 +131,12 @@ export const envSchema = z.object({
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
   // Workflows kept in memory between tasks; the others are replayed from history when they next run.
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(40).default(100),
+  /**
+   * Longest one call into the workflow sandbox may run before it fails as a deadlock; 0 = no guard. Node arms
+   * the guard with a thread of its own per call (~0.2 ms, dozens of calls per bill), so it is off by default:
+   * our workflows are short and loop-free, and a stuck task still shows as a workflow task timeout.
+   */
+  WORKFLOW_DEADLOCK_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -18,6 +18,11 @@ export interface WorkerOptions {
   shutdownGraceTime?: string;
   /** The payload codec (src/temporal/payload-codec.ts): the same as the client's. */
   dataConverter?: DataConverter;
+  /**
+   * How long one call into the workflow sandbox may run before it fails as a deadlock; 0 (default) = no
+   * guard. The SDK's 5 s guard costs a thread per call (patches/@temporalio+worker+*.patch lets 0 turn it off).
+   */
+  deadlockTimeoutMs?: number;
 }
 
 /** The worker only wires: workflows from src/workflows, activities from createActivities(deps). */
@@ -34,5 +39,7 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     maxCachedWorkflows: options.maxCachedWorkflows,
     dataConverter: options.dataConverter,
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
+    // Not in the SDK's public options type; the worker reads it (default 5 s).
+    ...{ isolateExecutionTimeout: options.deadlockTimeoutMs ?? 0 },
   });
 }

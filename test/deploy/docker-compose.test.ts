@@ -151,6 +151,12 @@ describe('docker-compose.yml (production shape)', () => {
     assert.equal(s.worker!.environment!.WORKER_MAX_CACHED_WORKFLOWS, '100');
     const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     assert.match(dockerfile, /npm ci/);
+    // npm ci's postinstall applies patches/ (the SDK's sandbox guard) and runs scripts/install-tools.mjs.
+    const install = dockerfile.indexOf('RUN npm ci');
+    for (const dir of ['patches', 'scripts']) {
+      const copied = dockerfile.indexOf(`COPY ${dir} ./${dir}`);
+      assert.ok(copied >= 0 && copied < install, `${dir}/ must be copied before npm ci`);
+    }
     assert.match(dockerfile, /bundle-workflows/);
     // The console is built in the image and served from console/dist (no CDN, nothing built at start).
     assert.match(dockerfile, /npm run console:build/);

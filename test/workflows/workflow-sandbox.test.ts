@@ -1,0 +1,94 @@
+import { strict as assert } from 'node:assert';
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createWorker } from '../../src/temporal/worker';
+import { connectTemporalClient, connectWorkerConnection } from '../support/environment';
+
+/**
+ * The deadlock guard on calls into the workflow sandbox (WORKFLOW_DEADLOCK_TIMEOUT_MS): off by default, since
+ * Node arms it with a thread per call; when set, a workflow that computes longer than it fails its task.
+ */
+describe('workflow sandbox deadlock guard', function () {
+  this.timeout(120_000);
+  let bundle: WorkflowBundleWithSourceMap;
+  // Iterations that take about 0.4 s here, so a 50 ms guard cannot pass by luck.
+  let iterations = 0;
+
+  before(async () => {
+    bundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./fixtures/busy.workflow'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const started = performance.now();
+    let x = 0;
+    const probe = 5_000_000;
+    for (let i = 0; i < probe; i++) x += Math.sqrt(i) % 7;
+    assert.ok(x > 0);
+    iterations = Math.ceil((probe * 400) / Math.max(1, performance.now() - started));
+  });
+
+  async function run(deadlockTimeoutMs: number | undefined, check: (workflowId: string) => Promise<void>) {
+    const taskQueue = `sandbox-${randomUUID()}`;
+    const connection = await connectWorkerConnection();
+    const temporal = await connectTemporalClient();
+    const worker = await createWorker({
+      connection,
+      namespace: 'default',
+      taskQueue,
+      activities: {} as never,
+      workflowBundle: { code: bundle.code },
+      deadlockTimeoutMs,
+    });
+    const workflowId = `busy-${randomUUID()}`;
+    try {
+      await worker.runUntil(async () => {
+        await temporal.client.workflow.start('busyWorkflow', {
+          taskQueue,
+          workflowId,
+          args: [iterations],
+          workflowTaskTimeout: '10s',
+        });
+        await check(workflowId);
+      });
+    } finally {
+      await temporal.close();
+      await connection.close();
+    }
+  }
+
+  it('by default lets a workflow task compute as long as it needs (no guard)', async () => {
+    await run(undefined, async (workflowId) => {
+      const temporal = await connectTemporalClient();
+      try {
+        const result: number = await temporal.client.workflow.getHandle(workflowId).result();
+        assert.ok(result > 0);
+      } finally {
+        await temporal.close();
+      }
+    });
+  });
+
+  it('with a guard set, fails a workflow task that computes longer than it (and retries it)', async () => {
+    await run(50, async (workflowId) => {
+      const temporal = await connectTemporalClient();
+      const handle = temporal.client.workflow.getHandle(workflowId);
+      try {
+        const deadline = Date.now() + 60_000;
+        let failure: string | undefined;
+        while (!failure && Date.now() < deadline) {
+          const history = await handle.fetchHistory();
+          failure = history.events
+            ?.map((e) => e.workflowTaskFailedEventAttributes?.failure?.message)
+            .find((m): m is string => typeof m === 'string');
+          if (!failure) await new Promise((r) => setTimeout(r, 250));
+        }
+        assert.match(failure ?? 'no workflow task failed', /Script execution timed out after 50ms/);
+        assert.equal((await handle.describe()).status.name, 'RUNNING');
+        await handle.terminate('test done');
+      } finally {
+        await temporal.close();
+      }
+    });
+  });
+});
