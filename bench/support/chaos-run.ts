@@ -4,7 +4,7 @@ import { restartSharedServer, type InfrastructureServer } from '../../test/suppo
 import { round } from './report';
 import { watchPhase, type PhaseProgress, type Sample } from './sampler';
 import { startStack, type RealmIntegration } from './stack';
-import { accountsFor, endedWell, outcomes, planBills, sendAll, sleep } from './workload';
+import { accountsFor, documentsByBill, endedWell, outcomes, planBills, sendAll, sleep } from './workload';
 
 /**
  * The chaos run: bills through signed webhooks to several worker processes while the emulator injects
@@ -224,23 +224,14 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       finalStatuses[status] = (finalStatuses[status] ?? 0) + 1;
     }
 
-    const docsPerBill = new Map<string, Array<{ Id: string; TotalAmt: number }>>();
-    let strays = 0;
+    const { byBill: docsPerBill, strays } = documentsByBill(
+      stack,
+      realms.map((r) => r.realmId),
+      new Set(expected.keys()),
+    );
     let duplicateCustomers = 0;
     for (const realm of realms) {
       const docs = stack.emulator.control.documents(realm.realmId);
-      for (const inv of [...docs.Invoice, ...docs.CreditMemo] as Array<{
-        Id: string;
-        TotalAmt: number;
-        PrivateNote?: string;
-      }>) {
-        const billId = /\[m3ter-bill:([^\]]+)\]/.exec(inv.PrivateNote ?? '')?.[1];
-        if (!billId || !expected.has(billId)) {
-          strays += 1;
-          continue;
-        }
-        docsPerBill.set(billId, [...(docsPerBill.get(billId) ?? []), { Id: inv.Id, TotalAmt: inv.TotalAmt }]);
-      }
       const names = new Map<string, number>();
       for (const c of docs.Customer as Array<{ DisplayName?: string }>)
         names.set(c.DisplayName ?? '', (names.get(c.DisplayName ?? '') ?? 0) + 1);

@@ -297,7 +297,7 @@ async function bundleWorkflows(out: string, logFile: string): Promise<void> {
 }
 
 /** A free loopback port (there is a small race until the API binds it). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -228,3 +228,36 @@ export function endedWell(o: BillOutcome): boolean {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/** A document the emulator holds for a bill (found by its PrivateNote marker). */
+export interface EmittedDocument {
+  Id: string;
+  TotalAmt: number;
+}
+
+/**
+ * Invoices and credit memos in the realms, by the bill they name; `strays` are documents naming no bill of
+ * `billIds`.
+ */
+export function documentsByBill(
+  stack: Pick<Stack, 'emulator'>,
+  realmIds: readonly string[],
+  billIds: ReadonlySet<string>,
+): { byBill: Map<string, EmittedDocument[]>; strays: number } {
+  const byBill = new Map<string, EmittedDocument[]>();
+  let strays = 0;
+  for (const realmId of realmIds) {
+    const docs = stack.emulator.control.documents(realmId);
+    for (const doc of [...docs.Invoice, ...docs.CreditMemo] as unknown as Array<
+      EmittedDocument & { PrivateNote?: string }
+    >) {
+      const billId = /\[m3ter-bill:([^\]]+)\]/.exec(doc.PrivateNote ?? '')?.[1];
+      if (!billId || !billIds.has(billId)) {
+        strays += 1;
+        continue;
+      }
+      byBill.set(billId, [...(byBill.get(billId) ?? []), { Id: doc.Id, TotalAmt: doc.TotalAmt }]);
+    }
+  }
+  return { byBill, strays };
+}
