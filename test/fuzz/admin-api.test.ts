@@ -311,7 +311,8 @@ const SCHEDULE_STARTED = /^sweep\//;
  * event) — facts learned from outside, not the request's own writes.
  */
 function mayChangeOnRejection(table: string, res: { status: number; json?: unknown }): boolean {
-  if (table === 'm3ter_objects') return true;
+  // Caches and the rate governor's accounting: a request refused after it asked m3ter or QuickBooks still asked.
+  if (['m3ter_objects', 'qbo_rate_buckets', 'qbo_concurrency_slots'].includes(table)) return true;
   const error = (res.json as { error?: { code?: string; details?: { reason?: string } } } | undefined)?.error;
   return (
     res.status === 409 &&

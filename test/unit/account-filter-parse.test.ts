@@ -90,6 +90,9 @@ describe('account filter: parsing', () => {
     assert.deepEqual(right('NULL'), { kind: 'literal', value: null });
     assert.deepEqual(right('true'), { kind: 'literal', value: true });
     assert.deepEqual(right('False'), { kind: 'literal', value: false });
+    // Words that name Object.prototype's own properties are plain strings too.
+    for (const word of ['__proto__', 'constructor', 'toString', 'hasOwnProperty'])
+      assert.deepEqual(right(word), { kind: 'literal', value: word });
   });
 
   it('gives AND precedence over OR', () => {

@@ -117,7 +117,8 @@ function stringAt(source: string, start: number): Token {
 }
 
 function wordToken(word: string, at: number): Token {
-  const keyword = KEYWORDS[word.toLowerCase()];
+  // Own keys only: a word such as "__proto__" or "constructor" is a string, not something inherited.
+  const keyword = isReservedWord(word) ? KEYWORDS[word.toLowerCase()] : undefined;
   if (keyword === 'and' || keyword === 'or') return { kind: keyword, position: at, text: word };
   if (keyword) return { kind: 'operand', operand: keyword, position: at, text: word };
   if (NUMBER.test(word)) {
