@@ -14,8 +14,11 @@ RUN npm run build && node dist/scripts/bundle-workflows.js dist/workflow-bundle.
     && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
+# Two malloc arenas instead of glibc's eight per core: the worker's native threads (Temporal's core, libuv)
+# otherwise each grow their own; measured at month-end, 40 MB less RSS at the same throughput.
 ENV NODE_ENV=production \
-    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js
+    WORKFLOW_BUNDLE_PATH=/app/dist/workflow-bundle.js \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules

@@ -467,6 +467,8 @@ interface PhaseSummary {
   quickBooksCallsByOperation: Record<string, number>;
   /** Statements the service's processes sent to PostgreSQL per bill (null: the server does not count them). */
   postgresStatementsPerBill: number | null;
+  /** The statements behind that figure, per bill, most frequent first. */
+  postgresStatementsByQuery: Array<{ perBill: number; query: string }>;
   /** m3ter API requests (token requests included) per bill. */
   m3terCallsPerBill: number;
   tokenRefreshes: number;
@@ -498,6 +500,7 @@ async function runPhase(
   stack.emulator.control.resetCounters();
   stack.m3ter.control.resetCounters();
   const statementsBefore = await stack.statements.count();
+  const byStatementBefore = await stack.statements.byStatement();
   const tokensBefore = stack.tokenProxy.stats().calls;
   const cpuBefore = cpuByComponent(classifier(stack));
   const progress: PhaseProgress = { samples: [], acked: 0 };
@@ -517,6 +520,7 @@ async function runPhase(
   const sent = await sending;
   const cpu = cpuDelta(cpuByComponent(classifier(stack)), cpuBefore);
   const statementsAfter = await stack.statements.count();
+  const byStatement = await stack.statements.byStatement();
   const m3terCounters = stack.m3ter.control.counters();
   const counters = stack.emulator.control.counters();
   const results = await outcomes(stack.database.db, prefix);
@@ -562,6 +566,13 @@ async function runPhase(
         statementsBefore === undefined || statementsAfter === undefined
           ? null
           : round((statementsAfter - statementsBefore) / bills.length, 2),
+      postgresStatementsByQuery: [...byStatement]
+        .map(([query, calls]) => ({
+          query,
+          perBill: round((calls - (byStatementBefore.get(query) ?? 0)) / bills.length, 2),
+        }))
+        .filter((s) => s.perBill > 0)
+        .sort((a, b) => b.perBill - a.perBill),
       m3terCallsPerBill: round(m3terApiCalls(m3terCounters) / bills.length, 3),
       tokenRefreshes: stack.tokenProxy.stats().calls - tokensBefore,
       peakInFlight: Math.max(0, ...progress.samples.map((x) => x.inFlight).filter(Number.isFinite)),

@@ -136,6 +136,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       WORKFLOW_BUNDLE_PATH: bundlePath,
       // The bench sends thousands of webhooks from one address.
       WEBHOOK_RATE_LIMIT_PER_MINUTE: '1000000',
+      // As the image sets it (Dockerfile): glibc's per-thread malloc arenas cost the worker ~40 MB RSS.
+      MALLOC_ARENA_MAX: '2',
     };
     const apiUrl = `http://127.0.0.1:${apiPort}`;
     const api = new ServiceProcess(

@@ -12,6 +12,8 @@ export interface StatementCounter {
   serviceUrl: string;
   /** Statements the service has sent so far, or undefined when the server cannot count them. */
   count(): Promise<number | undefined>;
+  /** Calls so far by normalized statement text (empty when the server cannot count them). */
+  byStatement(): Promise<Map<string, number>>;
 }
 
 export async function statementCounter(db: Db, databaseUrl: string): Promise<StatementCounter> {
@@ -39,6 +41,17 @@ export async function statementCounter(db: Db, databaseUrl: string): Promise<Sta
         [role],
       );
       return Number(rows[0]?.calls ?? 0);
+    },
+    async byStatement() {
+      if (!available) return new Map();
+      const { rows } = await db.query<{ query: string; calls: string }>(
+        `SELECT query, sum(calls)::text AS calls FROM pg_stat_statements
+         WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = $1)
+           AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+         GROUP BY query`,
+        [role],
+      );
+      return new Map(rows.map((r) => [r.query.replace(/\s+/g, ' ').trim(), Number(r.calls)]));
     },
   };
 }

@@ -158,6 +158,8 @@ describe('docker-compose.yml (production shape)', () => {
       assert.ok(copied >= 0 && copied < install, `${dir}/ must be copied before npm ci`);
     }
     assert.match(dockerfile, /bundle-workflows/);
+    // The worker's RSS budget is measured with glibc's malloc held to two arenas.
+    assert.match(dockerfile, /^\s+MALLOC_ARENA_MAX=2$/m);
     // The console is built in the image and served from console/dist (no CDN, nothing built at start).
     assert.match(dockerfile, /npm run console:build/);
     assert.match(dockerfile, /COPY --from=build \/app\/console\/dist \.\/console\/dist/);

@@ -118,6 +118,9 @@ describe('missed-webhook sweep (Temporal Schedule per integration)', function ()
     await completeRun(integrationId, delivered.id, 2);
 
     // Lost: a new bill's two events, and the recalculation of the first (back to PENDING) and its approval.
+    // No earlier delivery may still be retrying (a slow acknowledgement): the rule would drop that retry and
+    // let the last new event through, so the recalculation would sync by webhook, not by the sweep.
+    await h.m3ter.control.waitForDeliveries();
     h.m3ter.control.dropNextDeliveries({ count: 4 });
     const lost = h.m3ter.control.generateBill(org(), {
       accountId: 'sweep-acct',
