@@ -30,17 +30,13 @@ export async function statementCounter(db: Db, databaseUrl: string): Promise<Sta
       () => true,
       () => false,
     );
-  return {
+  const counter: StatementCounter = {
     serviceUrl: url.toString(),
     async count() {
       if (!available) return undefined;
-      const { rows } = await db.query<{ calls: string | null }>(
-        `SELECT sum(calls)::text AS calls FROM pg_stat_statements
-         WHERE userid = (SELECT oid FROM pg_roles WHERE rolname = $1)
-           AND dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-        [role],
-      );
-      return Number(rows[0]?.calls ?? 0);
+      let total = 0;
+      for (const calls of (await counter.byStatement()).values()) total += calls;
+      return total;
     },
     async byStatement() {
       if (!available) return new Map();
@@ -54,4 +50,5 @@ export async function statementCounter(db: Db, databaseUrl: string): Promise<Sta
       return new Map(rows.map((r) => [r.query.replace(/\s+/g, ' ').trim(), Number(r.calls)]));
     },
   };
+  return counter;
 }
