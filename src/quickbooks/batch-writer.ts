@@ -75,16 +75,21 @@ interface Lane {
   governor: RateGovernor | undefined;
   queue: Pending[];
   senders: number;
+  /** Senders waiting for a request permit to carry one write each (or a batch, if the budget has room then). */
   waiting: number;
+  /** A sender is waiting for the batch budget: the writes at the head of the queue, up to a batch, are its. */
+  batchPending: boolean;
 }
 
 /**
- * Group commit per QuickBooks company. Every write joins its company's lane; a sender first waits for the
- * company's permit (rate and concurrency, as any request), then takes what has queued meanwhile: one write
- * goes out alone (a company without backlog keeps single calls and their latency), several go out as one
- * batch when the batch budget has room, else the oldest goes alone. Each write is announced (`beforeSend`)
- * just before its batch goes out, and each gets its own outcome; a failure of the whole request fails every
- * write in it, marked uncertain when it may have happened — the step's marker search then finds what was made.
+ * Group commit per QuickBooks company. Every write joins its company's lane. One write alone goes out at once
+ * (a company without backlog keeps single calls and their latency); when several are queued, one sender waits
+ * for the batch budget and carries up to a batch of them, and only what that batch cannot carry goes out alone
+ * — a backlog smaller than a batch is not spent one request at a time while the next batch is a second away.
+ * Every sender first takes the company's permit (rate and concurrency, as any request). Each write is announced
+ * (`beforeSend`) just before its batch goes out, and each gets its own outcome; a failure of the whole request
+ * fails every write in it, marked uncertain when it may have happened — the step's marker search then finds
+ * what was made.
  */
 export class BatchWriter implements DocumentWriter {
   private readonly lanes = new Map<string, Lane>();
@@ -138,50 +143,66 @@ export class BatchWriter implements DocumentWriter {
         queue: [],
         senders: 0,
         waiting: 0,
+        batchPending: false,
       };
       this.lanes.set(key, lane);
     }
     return lane;
   }
 
-  /** As many senders as there are writes nobody waits for yet, up to the company's concurrency. */
+  /**
+   * A sender for the next batch when several writes are queued, and one more for each write beyond what that
+   * batch will carry, up to the company's concurrency.
+   */
   private pump(lane: Lane): void {
-    while (lane.queue.length > lane.waiting && lane.senders < this.maxSenders) void this.sender(lane);
+    if (lane.queue.length > 1 && !lane.batchPending && lane.senders < this.maxSenders)
+      void this.sender(lane, true);
+    const reserved = lane.batchPending ? Math.min(lane.queue.length, this.maxItems) : 0;
+    while (lane.queue.length - reserved > lane.waiting && lane.senders < this.maxSenders)
+      void this.sender(lane, false);
     if (lane.queue.length === 0 && lane.senders === 0) this.lanes.delete(lane.key);
   }
 
-  private async sender(lane: Lane): Promise<void> {
+  /** Takes the company's permit (after the batch budget, for a batch sender), then what has queued meanwhile. */
+  private async sender(lane: Lane, forBatch: boolean): Promise<void> {
     lane.senders += 1;
-    lane.waiting += 1;
+    if (forBatch) lane.batchPending = true;
+    else lane.waiting += 1;
+    const stopWaiting = () => {
+      if (forBatch) lane.batchPending = false;
+      else lane.waiting -= 1;
+    };
+    // No batch budget within its wait: this sender carries what it can once it has the company's permit.
+    let budget = forBatch
+      ? await this.o.batchBudget.acquire(`${lane.realmId}:batch`).catch(() => undefined)
+      : undefined;
     let permit: Permit | undefined;
     try {
       permit = await lane.governor?.acquire(lane.realmId);
     } catch (err) {
       // The company stayed at its limit: every write waiting for it is handed back to wait on a timer.
-      lane.waiting -= 1;
+      await budget?.release();
+      stopWaiting();
       lane.senders -= 1;
       for (const p of lane.queue.splice(0)) p.reject(err);
       this.pump(lane);
       return;
     }
-    lane.waiting -= 1;
+    stopWaiting();
     try {
       this.expire(lane);
       if (lane.queue.length === 0) return;
-      let budget =
-        lane.queue.length > 1 ? await this.o.batchBudget.tryAcquire(`${lane.realmId}:batch`) : undefined;
+      if (!budget && lane.queue.length > 1)
+        budget = await this.o.batchBudget.tryAcquire(`${lane.realmId}:batch`);
       const taken = lane.queue.splice(0, budget ? this.maxItems : 1);
       if (taken.length < 2 && budget) {
         await budget.release();
         budget = undefined;
       }
-      try {
-        if (taken.length === 1) await this.sendAlone(taken[0]!, permit);
-        else if (taken.length > 1) await this.sendBatch(taken, permit);
-      } finally {
-        await budget?.release();
-      }
+      if (taken.length === 1) await this.sendAlone(taken[0]!, permit);
+      else if (taken.length > 1) await this.sendBatch(taken, permit);
     } finally {
+      await budget?.release();
       await permit?.release();
       lane.senders -= 1;
       this.pump(lane);

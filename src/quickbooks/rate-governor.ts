@@ -54,6 +54,8 @@ export class PgRateGovernor implements RateGovernor {
   private readonly o: typeof DEFAULTS;
   private readonly holder = randomUUID();
   private readonly knownRealms = new Set<string>();
+  /** Per realm, the end of this process's line of callers waiting for a token. */
+  private readonly tokenLines = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Db,
@@ -66,8 +68,9 @@ export class PgRateGovernor implements RateGovernor {
     const started = process.hrtime.bigint();
     const deadline = Date.now() + this.o.maxWaitMs;
     await this.ensureRealm(realmId);
-    // Most requests find a slot and a token at once: one statement takes both (or neither).
-    const fast = await this.takeSlotAndToken(realmId);
+    // Most requests find a slot and a token at once: one statement takes both (or neither). Behind callers of
+    // this process already waiting for a token it would only jump their line, or fail.
+    const fast = this.tokenLines.has(realmId) ? undefined : await this.takeSlotAndToken(realmId);
     if (fast !== undefined) {
       metrics.governorWaits.observe({ result: 'granted' }, secondsSince(started));
       return this.permit(realmId, fast);
@@ -80,7 +83,7 @@ export class PgRateGovernor implements RateGovernor {
       throw err;
     }
     try {
-      await this.waitFor(deadline, realmId, () => this.takeToken(realmId));
+      await this.waitInLineForToken(deadline, realmId);
     } catch (err) {
       await this.releaseSlot(realmId, slot);
       metrics.governorWaits.observe({ result: 'busy' }, secondsSince(started));
@@ -130,6 +133,26 @@ export class PgRateGovernor implements RateGovernor {
     return rows[0]?.slot ?? undefined;
   }
 
+  /**
+   * Callers of one realm in this process wait for tokens in line: only the first asks the database (each token
+   * then costs a statement or two, not one per waiting caller); a caller whose wait ends in the line gives up.
+   */
+  private async waitInLineForToken(deadline: number, realmId: string): Promise<void> {
+    const ahead = this.tokenLines.get(realmId) ?? Promise.resolve();
+    let leave!: () => void;
+    const mine = new Promise<void>((resolve) => (leave = resolve));
+    const line = ahead.then(() => mine);
+    this.tokenLines.set(realmId, line);
+    try {
+      if (!(await before(ahead, deadline)))
+        throw new RealmBusyError(realmId, await this.turnInQueue(realmId));
+      await this.waitFor(deadline, realmId, () => this.takeToken(realmId));
+    } finally {
+      leave();
+      if (this.tokenLines.get(realmId) === line) this.tokenLines.delete(realmId);
+    }
+  }
+
   /** Retries `attempt` (which returns a value, or the ms to wait) until it succeeds or the deadline passes. */
   private async waitFor<T>(
     deadline: number,
@@ -141,7 +164,8 @@ export class PgRateGovernor implements RateGovernor {
       if ('ok' in r) return r.ok;
       const left = deadline - Date.now();
       if (left <= 0) throw new RealmBusyError(realmId, await this.turnInQueue(realmId));
-      await sleep(Math.min(r.waitMs, left, 250) * (0.75 + Math.random() * 0.5));
+      // Not before the moment the database named (a token, a slot): spread after it, not around it.
+      await sleep(Math.min(r.waitMs, left) * (1 + Math.random() * 0.25));
     }
   }
 
@@ -209,6 +233,19 @@ export class PgRateGovernor implements RateGovernor {
       'UPDATE qbo_concurrency_slots SET holder = NULL, expires_at = NULL WHERE realm_id = $1 AND slot = $2 AND holder = $3',
       [realmId, slot, this.holder],
     );
+  }
+}
+
+/** Whether `promise` settled before `deadline` (epoch ms). */
+async function before(promise: Promise<void>, deadline: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+  });
+  try {
+    return await Promise.race([promise.then(() => true as const), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

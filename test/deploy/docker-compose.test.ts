@@ -147,7 +147,7 @@ describe('docker-compose.yml (production shape)', () => {
     assert.equal(s.api!.environment!.ROLE, 'api');
     assert.equal(s.worker!.environment!.ROLE, 'worker');
     // The memory budget the bench measured (compiled build, 1,000 bills in flight under 300 MB).
-    assert.equal(s.worker!.environment!.NODE_OPTIONS, '--max-old-space-size=192');
+    assert.equal(s.worker!.environment!.NODE_OPTIONS, '--max-old-space-size=192 --max-semi-space-size=8');
     assert.equal(s.worker!.environment!.WORKER_MAX_CACHED_WORKFLOWS, '100');
     const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
     assert.match(dockerfile, /npm ci/);

@@ -56,6 +56,37 @@ describe('QuickBooks rate governor (PostgreSQL, shared by all workers)', functio
     assert.ok(times[times.length - 1]! - times[0]! >= 2000, 'the last 25 of 30 waited for tokens');
   });
 
+  it('lets one caller per process ask for the next token while the others wait in line', async () => {
+    // 2 tokens a second: 12 callers of one process wait about 5 s between them.
+    const pool = createPool(t.url, 12);
+    let tokenStatements = 0;
+    pool.on('connect', (client) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+      (client as unknown as { query: (...args: unknown[]) => unknown }).query = (...args) => {
+        const text = typeof args[0] === 'string' ? args[0] : '';
+        if (/^\s*WITH b AS/.test(text)) tokenStatements += 1;
+        return query(...args);
+      };
+    });
+    try {
+      const g = new PgRateGovernor(pool, { requestsPerMinute: 120, burst: 1, maxWaitMs: 20_000 });
+      const times: number[] = [];
+      await Promise.all(
+        Array.from({ length: 12 }, async () => {
+          const permit = await g.acquire('realm-line');
+          times.push(Date.now());
+          await permit.release();
+        }),
+      );
+      times.sort((x, y) => x - y);
+      assert.ok(times.at(-1)! - times[0]! >= 4500, 'the 11 after the burst waited for their tokens');
+      // Each token: a statement or two from the head of the line, not one every poll from every caller.
+      assert.ok(tokenStatements <= 2 * 11 + 2, `${tokenStatements} token statements for 11 waiting callers`);
+    } finally {
+      await pool.end();
+    }
+  });
+
   it('does not let a busy realm hold up another', async () => {
     const g = new PgRateGovernor(t.db, { maxWaitMs: 300 });
     const held = await Promise.all(Array.from({ length: 10 }, () => g.acquire('realm-busy')));
