@@ -131,6 +131,7 @@ async function startWorkerRole(w: Wiring): Promise<void> {
     maxConcurrentActivityTaskExecutions: env.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS,
     deadlockTimeoutMs: env.WORKFLOW_DEADLOCK_TIMEOUT_MS,
+    stackTraces: env.WORKFLOW_STACK_TRACES,
     workflowBundle: env.WORKFLOW_BUNDLE_PATH ? { codePath: env.WORKFLOW_BUNDLE_PATH } : undefined,
     // Bill and customer data in Temporal are encrypted with a key derived from ENCRYPTION_KEY.
     dataConverter: createDataConverter(w.secrets.encryptionKey),

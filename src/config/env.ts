@@ -87,7 +87,7 @@ export const envSchema = z.object({
   /** A company with a backlog gets its creates and updates in batches (POST /batch); `false`: one request each. */
   QBO_BATCH_WRITES: bool.default(true),
   /** QuickBooks' batch budget per company (Intuit has said 40 and 120 a minute: the safe figure by default). */
-  QBO_BATCH_REQUESTS_PER_MINUTE: z.coerce.number().int().min(3).max(120).default(40),
+  QBO_BATCH_REQUESTS_PER_MINUTE: z.coerce.number().int().min(2).max(120).default(40),
   /** Writes per batch request (QuickBooks: 30 at most). */
   QBO_BATCH_MAX_ITEMS: z.coerce.number().int().min(2).max(30).default(30),
   /** How long a step waits after QuickBooks itself answered 429 (a durable timer; no retry attempt used). */
@@ -137,6 +137,11 @@ export const envSchema = z.object({
    * our workflows are short and loop-free, and a stuck task still shows as a workflow task timeout.
    */
   WORKFLOW_DEADLOCK_TIMEOUT_MS: z.coerce.number().int().min(0).default(0),
+  /**
+   * The Web UI's Stack Trace tab. The SDK captures a stack for every promise a workflow makes (~5 ms of CPU per
+   * bill), so it is off by default: a running sync says what it waits for in its current details.
+   */
+  WORKFLOW_STACK_TRACES: bool.default(false),
 });
 
 export type Env = z.infer<typeof envSchema>;

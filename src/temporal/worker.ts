@@ -23,10 +23,16 @@ export interface WorkerOptions {
    * guard. The SDK's 5 s guard costs a thread per call (patches/@temporalio+worker+*.patch lets 0 turn it off).
    */
   deadlockTimeoutMs?: number;
+  /**
+   * Answer the Web UI's stack trace query (default off: the SDK then captures a stack for every promise a
+   * workflow makes). patches/@temporalio+worker+*.patch reads it in the workflow threads, which copy the env.
+   */
+  stackTraces?: boolean;
 }
 
 /** The worker only wires: workflows from src/workflows, activities from createActivities(deps). */
 export function createWorker(options: WorkerOptions): Promise<Worker> {
+  process.env.WORKFLOW_STACK_TRACES = String(options.stackTraces ?? false);
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
@@ -39,6 +45,9 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     maxCachedWorkflows: options.maxCachedWorkflows,
     dataConverter: options.dataConverter,
     shutdownGraceTime: options.shutdownGraceTime ?? '10s',
+    // Workflow task pollers scale on the server's word: the fixed default leaves new and evicted workflows two
+    // pollers, too few while a month-end intake keeps the server busy (the sends wait on those first tasks).
+    workflowTaskPollerBehavior: { type: 'autoscaling' },
     // Not in the SDK's public options type; the worker reads it (default 5 s).
     ...{ isolateExecutionTimeout: options.deadlockTimeoutMs ?? 0 },
   });

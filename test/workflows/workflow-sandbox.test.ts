@@ -7,9 +7,10 @@ import { connectTemporalClient, connectWorkerConnection } from '../support/envir
 
 /**
  * The deadlock guard on calls into the workflow sandbox (WORKFLOW_DEADLOCK_TIMEOUT_MS): off by default, since
- * Node arms it with a thread per call; when set, a workflow that computes longer than it fails its task.
+ * Node arms it with a thread per call; when set, a workflow that computes longer than it fails its task. The stack
+ * trace query (WORKFLOW_STACK_TRACES): off by default, since the SDK then captures a stack for every promise.
  */
-describe('workflow sandbox deadlock guard', function () {
+describe('workflow sandbox: deadlock guard and stack traces', function () {
   this.timeout(120_000);
   let bundle: WorkflowBundleWithSourceMap;
   // Iterations that take ~0.1 s on the main thread (several times that in the sandbox): far above a 10 ms guard,
@@ -29,7 +30,11 @@ describe('workflow sandbox deadlock guard', function () {
     iterations = Math.ceil((probe * 100) / Math.max(1, performance.now() - started));
   });
 
-  async function run(deadlockTimeoutMs: number | undefined, check: (workflowId: string) => Promise<void>) {
+  async function run(
+    deadlockTimeoutMs: number | undefined,
+    check: (workflowId: string) => Promise<void>,
+    options: { workflowType?: string; stackTraces?: boolean } = {},
+  ) {
     const taskQueue = `sandbox-${randomUUID()}`;
     const connection = await connectWorkerConnection();
     const temporal = await connectTemporalClient();
@@ -40,14 +45,16 @@ describe('workflow sandbox deadlock guard', function () {
       activities: {} as never,
       workflowBundle: { code: bundle.code },
       deadlockTimeoutMs,
+      stackTraces: options.stackTraces,
     });
     const workflowId = `busy-${randomUUID()}`;
     try {
       await worker.runUntil(async () => {
-        await temporal.client.workflow.start('busyWorkflow', {
+        const parked = options.workflowType === 'parkedWorkflow';
+        await temporal.client.workflow.start(options.workflowType ?? 'busyWorkflow', {
           taskQueue,
           workflowId,
-          args: [iterations],
+          args: parked ? [] : [iterations],
           workflowTaskTimeout: '10s',
         });
         await check(workflowId);
@@ -91,5 +98,51 @@ describe('workflow sandbox deadlock guard', function () {
         await temporal.close();
       }
     });
+  });
+
+  /** The Web UI's Stack Trace tab sends the `__stack_trace` query. */
+  async function stackTraceOf(workflowId: string): Promise<string> {
+    const temporal = await connectTemporalClient();
+    const handle = temporal.client.workflow.getHandle(workflowId);
+    try {
+      // The first workflow task has run once the workflow answers a query at all.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        try {
+          return await handle.query<string>('__stack_trace');
+        } catch (err) {
+          const message = err instanceof Error ? err.message : String(err);
+          if (/not enabled/.test(message) || Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+    } finally {
+      await handle.terminate('test done').catch(() => undefined);
+      await temporal.close();
+    }
+  }
+
+  it('by default answers the stack trace query with "not enabled" (no stack captured per promise)', async () => {
+    await run(
+      undefined,
+      async (workflowId) => {
+        await assert.rejects(
+          stackTraceOf(workflowId),
+          /Workflow stack traces are not enabled on this worker/,
+        );
+      },
+      { workflowType: 'parkedWorkflow' },
+    );
+  });
+
+  it('with WORKFLOW_STACK_TRACES on, answers it with where the workflow waits', async () => {
+    await run(
+      undefined,
+      async (workflowId) => {
+        const trace = await stackTraceOf(workflowId);
+        assert.match(trace, /at waitForever \(.*busy\.workflow\.ts:\d+:\d+\)/);
+      },
+      { workflowType: 'parkedWorkflow', stackTraces: true },
+    );
   });
 });
